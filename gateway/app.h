@@ -1,0 +1,43 @@
+/*
+ * app — the daemon's parts, wired together once in main.c: the loop, the configuration,
+ * the catalogs, the database pool, the HTTP server and the adapters' configurations. Handlers
+ * get a pointer to it; the pointers inside change only on reload (SIGHUP), between requests.
+ */
+#ifndef FOLLOWUP_APP_H
+#define FOLLOWUP_APP_H
+
+#include <event2/event.h>
+
+#include "catalog.h"
+#include "cfg.h"
+#include "db.h"
+#include "http.h"
+
+#define APP_MAX_AGGS 8
+
+struct aggregator;
+
+struct app_agg {
+	const struct aggregator *agg;
+	void *conf;                 /* the adapter's parsed configuration, or NULL */
+};
+
+struct app {
+	struct event_base *base;
+	struct cfg *cfg;
+	struct catalog *cat;
+	struct db_pool *db;
+	struct http_server *http;
+	struct app_agg aggs[APP_MAX_AGGS];
+	size_t n_aggs;
+	const struct app_agg *sender;   /* [sms] aggregator */
+	int draining;
+};
+
+/* Registers /healthz, /readyz and /metrics on app->http. 0 or -1. */
+int probes_register(struct app *app) __attribute__((warn_unused_result));
+
+/* Registers the aggregator callbacks /cb/<name>/<token>/<kind>. 0 or -1. */
+int callbacks_register(struct app *app) __attribute__((warn_unused_result));
+
+#endif

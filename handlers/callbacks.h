@@ -1,0 +1,21 @@
+/*
+ * callbacks — the aggregators' callbacks, /cb/<aggregator>/<token>/<kind>: finds the adapter,
+ * checks the token in constant time (a wrong one is a 404, like an unknown path), checks the
+ * method, then hands the request to the flow of its kind (USSD, SMS, delivery report).
+ */
+#ifndef FOLLOWUP_CALLBACKS_H
+#define FOLLOWUP_CALLBACKS_H
+
+#include "aggregator.h"
+#include "app.h"
+
+/* A flow's entry point: the adapter and its configuration are resolved, the token checked. */
+typedef void (*cb_flow_fn)(struct app *app, const struct app_agg *a, struct http_req *r);
+
+/* Flows by kind; NULL until a flow exists (then the path answers 404). */
+extern cb_flow_fn cb_flows[AGG_CB_KIND_COUNT];
+
+/* 1 when the two secrets are equal; the time taken does not depend on where they differ. */
+int cb_token_equal(const char *given, const char *expected);
+
+#endif
