@@ -4,14 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern const struct aggregator agg_africastalking;
 extern const struct aggregator agg_console;
 
 const struct aggregator *const agg_registry[] = {
+	&agg_africastalking,
 	&agg_console,
 };
 const size_t agg_registry_len = sizeof(agg_registry) / sizeof(agg_registry[0]);
 
 const struct cfg_section *const agg_sections[] = {
+	&agg_africastalking.section,
 	&agg_console.section,
 };
 const size_t agg_n_sections = sizeof(agg_sections) / sizeof(agg_sections[0]);

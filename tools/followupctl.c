@@ -79,9 +79,15 @@ ctl_connect(const struct ctl_opts *o)
 	db = PQconnectdb(conninfo ? conninfo : "");
 	cfg_free(c);
 	if (PQstatus(db) != CONNECTION_OK) {
-		char *m = PQerrorMessage(db), *nl = strchr(m, '\n');
-		if (nl && nl[1] == '\0')
-			*nl = '\0';
+		char m[512];
+		size_t n = 0;
+		/* libpq's message spans lines; ours is one. */
+		for (const char *p = PQerrorMessage(db); *p && n < sizeof(m) - 1; p++)
+			if (*p != '\n' && *p != '\t')
+				m[n++] = *p;
+			else if (n && m[n - 1] != ' ' && p[1])
+				m[n++] = ' ';
+		m[n] = '\0';
 		ctl_fail("cannot connect to the database: %s", m);
 		PQfinish(db);
 		return NULL;
@@ -95,12 +101,21 @@ int
 main(int argc, char **argv)
 {
 	struct ctl_opts o = {.argv0 = argv[0]};
-	int i = 1;
+	int i = 1, n = 1;
+
+	/* -c FILE may come before or after the subcommand: take it out wherever it is. */
+	for (int j = 1; j < argc; j++) {
+		if (strcmp(argv[j], "-c") == 0 && j + 1 < argc) {
+			o.config = argv[++j];
+			continue;
+		}
+		argv[n++] = argv[j];
+	}
+	argc = n;
+	argv[argc] = NULL;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			o.config = argv[++i];
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(usage, stdout);
 			return CTL_OK;
 		} else {
