@@ -74,5 +74,8 @@ int
 callbacks_register(struct app *app)
 {
 	struct http_route rt = {"callback", "/cb/", HTTP_GET | HTTP_POST, on_callback, app};
+	ussd_flow_init();
+	sms_flow_init();
+	dlr_flow_init();
 	return http_server_route(app->http, &rt);
 }

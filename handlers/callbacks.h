@@ -15,6 +15,11 @@ typedef void (*cb_flow_fn)(struct app *app, const struct app_agg *a, struct http
 /* Flows by kind; NULL until a flow exists (then the path answers 404). */
 extern cb_flow_fn cb_flows[AGG_CB_KIND_COUNT];
 
+/* Each flow installs its entry points into cb_flows (called by callbacks_register). */
+void ussd_flow_init(void);   /* ussd, ussd-end: handlers/ussd_flow.c */
+void sms_flow_init(void);    /* sms: handlers/sms_flow.c */
+void dlr_flow_init(void);    /* delivery: handlers/dlr_flow.c */
+
 /* 1 when the two secrets are equal; the time taken does not depend on where they differ. */
 int cb_token_equal(const char *given, const char *expected);
 

@@ -31,5 +31,6 @@ int ctl_cmd_migrate(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_import(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_export(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_report(const struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_simulate(const struct ctl_opts *o, int argc, char **argv);
 
 #endif

@@ -21,6 +21,10 @@ static const char usage[] =
 	"                                  topics action-items (all-or-nothing upsert)\n"
 	"  export VIEW                     a staff view as CSV on stdout\n"
 	"  report [--route CODE]           route summary as a table\n"
+	"  simulate ussd --url URL --phone E164 [--code CODE] [--input \"1*2\"]\n"
+	"                                  a USSD phone in the terminal (AT protocol)\n"
+	"  simulate sms --url URL --from E164 TEXT\n"
+	"                                  post one inbound SMS callback\n"
 	"\n"
 	"The database is FOLLOWUP_DB if set, else [database] conninfo of -c FILE.\n"
 	"Exit status: 0 success, 1 error (one line on stderr), 2 usage.\n";
@@ -35,6 +39,7 @@ static const struct command commands[] = {
 	{"import", ctl_cmd_import},
 	{"export", ctl_cmd_export},
 	{"report", ctl_cmd_report},
+	{"simulate", ctl_cmd_simulate},
 };
 
 int
