@@ -16,6 +16,7 @@
 #define APP_MAX_AGGS 8
 
 struct aggregator;
+struct outbox;
 
 struct app_agg {
 	const struct aggregator *agg;
@@ -31,6 +32,7 @@ struct app {
 	struct app_agg aggs[APP_MAX_AGGS];
 	size_t n_aggs;
 	const struct app_agg *sender;   /* [sms] aggregator */
+	struct outbox *outbox;
 	int draining;
 };
 

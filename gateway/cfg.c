@@ -45,10 +45,23 @@ static const struct cfg_opt messages_opts[] = {
 };
 static const struct cfg_opt sms_opts[] = {
 	{"aggregator", CFG_STR, "console", 0, 0, NULL, NULL, OFF(aggregator)},
+	{"max_replies_per_hour", CFG_INT, "5", 0, 1000, NULL, NULL,
+	 OFF(sms_max_replies_per_hour)},
 };
 static const struct cfg_opt ussd_opts[] = {
 	{"deadline_ms", CFG_INT, "2000", 50, 15000, NULL, NULL, OFF(ussd_deadline_ms)},
 	{"resume_minutes", CFG_INT, "30", 0, 1440, NULL, NULL, OFF(resume_minutes)},
+};
+static const struct cfg_opt outbox_opts[] = {
+	{"concurrency", CFG_INT, "8", 1, 256, NULL, NULL, OFF(out_concurrency)},
+	{"rate", CFG_INT, "50", 1, 100000, NULL, NULL, OFF(out_rate)},
+	{"batch", CFG_INT, "50", 1, 1000, NULL, NULL, OFF(out_batch)},
+	{"lease_seconds", CFG_INT, "60", 5, 86400, NULL, NULL, OFF(out_lease_secs)},
+	{"max_attempts", CFG_INT, "10", 1, 1000, NULL, NULL, OFF(out_max_attempts)},
+	{"retry_base_ms", CFG_INT, "30000", 10, 86400000, NULL, NULL, OFF(out_retry_base_ms)},
+	{"retry_max_ms", CFG_INT, "3600000", 10, 86400000, NULL, NULL, OFF(out_retry_max_ms)},
+	{"poll_ms", CFG_INT, "5000", 50, 3600000, NULL, NULL, OFF(out_poll_ms)},
+	{"timeout_ms", CFG_INT, "15000", 100, 600000, NULL, NULL, OFF(out_timeout_ms)},
 };
 static const struct cfg_opt checkins_opts[] = {
 	{"schedule_days", CFG_STR, "14,30,60,90,180", 0, 0, NULL, check_days, OFF(schedule_days)},
@@ -64,7 +77,7 @@ static const struct cfg_section core_sections[] = {
 	SECTION("server", server_opts),     SECTION("database", database_opts),
 	SECTION("log", log_opts),           SECTION("messages", messages_opts),
 	SECTION("sms", sms_opts),           SECTION("ussd", ussd_opts),
-	SECTION("checkins", checkins_opts),
+	SECTION("outbox", outbox_opts),     SECTION("checkins", checkins_opts),
 };
 #define N_CORE (sizeof(core_sections) / sizeof(core_sections[0]))
 

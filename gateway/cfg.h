@@ -57,8 +57,12 @@ struct cfg {
 	char *messages_dir;
 	/* [sms] */
 	char *aggregator;
+	int sms_max_replies_per_hour;
 	/* [ussd] */
 	int ussd_deadline_ms, resume_minutes;
+	/* [outbox] */
+	int out_concurrency, out_rate, out_batch, out_lease_secs, out_max_attempts;
+	int out_retry_base_ms, out_retry_max_ms, out_poll_ms, out_timeout_ms;
 	/* [checkins] */
 	char *schedule_days, *send_window, *send_days;
 	int reminder_after, expire_after;

@@ -70,12 +70,16 @@ struct db_pool {
 	size_t queued;
 	struct event *kick;      /* runs dispatch() from the loop, never inside db_submit */
 	struct db_stats stats;
+	char listen_sql[96];     /* "LISTEN channel", run on each new connection, or "" */
+	db_notify_fn notify;
+	void *notify_arg;
 };
 
 static void conn_start(struct conn *c);
 static void conn_down(struct conn *c, const char *why);
 static void on_io(evutil_socket_t fd, short what, void *arg);
 static void dispatch(struct db_pool *p);
+static void flush(struct conn *c);
 
 static void
 set_state(struct conn *c, enum conn_state st)
@@ -374,6 +378,18 @@ connect_step(struct conn *c)
 	if (c->backoff_ms)
 		log_info("db", "connected", "conn=%d", c->idx);
 	c->backoff_ms = 0;
+	if (c->pool->listen_sql[0]) {
+		/* A unit of our own, with no request: collect() completes it at its sync. */
+		c->qi = 0, c->syncs_seen = 0, c->await_null = 0, c->syncs_expected = 1;
+		if (!PQsendQueryParams(c->pg, c->pool->listen_sql, 0, NULL, NULL, NULL, NULL, 0) ||
+		    !PQpipelineSync(c->pg)) {
+			conn_down(c, "cannot send LISTEN");
+			return;
+		}
+		set_state(c, CONN_BUSY);
+		flush(c);
+		return;
+	}
 	set_state(c, CONN_IDLE);
 	watch(c, EV_READ);
 	dispatch(c->pool);
@@ -469,8 +485,11 @@ on_io(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		PGnotify *n;
-		while ((n = PQnotifies(c->pg)) != NULL)
+		while ((n = PQnotifies(c->pg)) != NULL) {
+			if (c->pool->notify)
+				c->pool->notify(c->pool->notify_arg, n->relname, n->extra);
 			PQfreemem(n);
+		}
 		if (c->st == CONN_BUSY && collect(c) < 0)
 			return;
 	}
@@ -595,6 +614,18 @@ db_pool_free(struct db_pool *p)
 	free(p->conns);
 	free(p->conninfo);
 	free(p);
+}
+
+int
+db_pool_listen(struct db_pool *p, const char *channel, db_notify_fn fn, void *arg)
+{
+	size_t n = strlen(channel);
+	if (n == 0 || n > 63 || strspn(channel, "abcdefghijklmnopqrstuvwxyz_0123456789") != n)
+		return -1;
+	snprintf(p->listen_sql, sizeof(p->listen_sql), "LISTEN %s", channel);
+	p->notify = fn;
+	p->notify_arg = arg;
+	return 0;
 }
 
 int

@@ -48,6 +48,15 @@ struct db_pool *db_pool_new(struct event_base *base, const char *conninfo, int s
 /* Fails every waiting unit (callbacks run) and closes the connections. NULL is a no-op. */
 void db_pool_free(struct db_pool *p);
 
+/* Called for every notification (LISTEN/NOTIFY) that arrives on any connection; borrowed. */
+typedef void (*db_notify_fn)(void *arg, const char *channel, const char *payload);
+
+/* Makes every connection, as it comes up, run "LISTEN channel" before it takes work, and
+ * routes notifications to fn. channel must be a plain identifier. Call before the loop runs.
+ * Returns 0, or -1 for a bad channel name. */
+int db_pool_listen(struct db_pool *p, const char *channel, db_notify_fn fn, void *arg)
+	__attribute__((warn_unused_result));
+
 /* 1 when at least one connection is up. */
 int db_pool_connected(const struct db_pool *p);
 

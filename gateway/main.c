@@ -17,6 +17,7 @@
 #include "app.h"
 #include "log.h"
 #include "notify.h"
+#include "outbox.h"
 #include "registry.h"
 
 #define DRAIN_MAX_MS 10000
@@ -145,7 +146,7 @@ on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct timespec now;
-	size_t left = http_server_inflight(d->app.http);
+	size_t left = http_server_inflight(d->app.http) + outbox_inflight(d->app.outbox);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long ms = (now.tv_sec - d->drain_start.tv_sec) * 1000 +
 		  (now.tv_nsec - d->drain_start.tv_nsec) / 1000000;
@@ -177,6 +178,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	notify_send("STOPPING=1");
 	d->app.draining = 1;
 	http_server_stop_accepting(d->app.http);
+	outbox_stop(d->app.outbox);
 	clock_gettime(CLOCK_MONOTONIC, &d->drain_start);
 	d->drain = evtimer_new(d->app.base, on_drain_tick, d);
 	on_drain_tick(-1, 0, d);
@@ -207,6 +209,11 @@ start(struct daemon *d)
 	app->http = http_server_new(app->base, &lim);
 	if (!app->base || !app->db || !app->http) {
 		log_error("main", "out of memory at start-up", NULL);
+		return -1;
+	}
+	app->outbox = outbox_new(app);
+	if (!app->outbox) {
+		log_error("main", "cannot start the outbox sender", NULL);
 		return -1;
 	}
 	if (probes_register(app) < 0 || callbacks_register(app) < 0) {
@@ -247,6 +254,7 @@ stop(struct daemon *d)
 	if (d->drain)
 		event_free(d->drain);
 	http_server_free(app->http);
+	outbox_free(app->outbox);
 	db_pool_free(app->db);
 	free_aggs(app->aggs, app->n_aggs);
 	cat_free(app->cat);

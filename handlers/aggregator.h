@@ -10,6 +10,7 @@
 #ifndef FOLLOWUP_AGGREGATOR_H
 #define FOLLOWUP_AGGREGATOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cfg.h"
@@ -52,6 +53,8 @@ struct agg_dlr {
 	enum agg_dlr_status status;
 	char *raw_status, *reason; /* as received, for staff */
 	int opt_out;               /* the person opted out of this sender (blacklist) */
+	bool by_our_id;            /* message_id is our outbound_messages id (Kannel's dlr-url),
+				    * not the aggregator's */
 };
 
 /* A screen to show on the phone. */

@@ -66,10 +66,10 @@ th_run(const struct th_pg *pg, char **out, char **err, const char *fmt, ...)
 	va_end(ap);
 	close(fo), close(fe);
 	if (pg)
-		snprintf(full, sizeof(full), "FOLLOWUP_DB='%s' FOLLOWUP_BIN_DIR='%s' %s >%s 2>%s",
-			 pg->conninfo, bin_dir(), cmd, o, e);
+		snprintf(full, sizeof(full), "export FOLLOWUP_DB='%s'; (%s) >%s 2>%s", pg->conninfo,
+			 cmd, o, e);
 	else
-		snprintf(full, sizeof(full), "%s >%s 2>%s", cmd, o, e);
+		snprintf(full, sizeof(full), "(%s) >%s 2>%s", cmd, o, e);
 	st = system(full);
 	if (out)
 		*out = slurp(o);
@@ -214,10 +214,13 @@ th_daemon_start(struct th_daemon *d, const struct th_pg *pg, int port, const cha
 		"[database]\nconninfo = %s\npool_size = 2\nquery_timeout_ms = 1500\n"
 		"reconnect_max_ms = 300\n"
 		"[messages]\ndir = %s/config/messages\n"
-		"[sms]\naggregator = console\n"
+		"%s"
 		"[console]\noutbox_file = %s/outbox-%d.log\ncallback_token = test-token\n"
 		"%s\n",
-		d->port, pg->conninfo, cwd, pg->dir, d->port, extra_conf ? extra_conf : "");
+		d->port, pg->conninfo, cwd,
+		/* A test that chooses the aggregator writes its own [sms] section. */
+		extra_conf && strstr(extra_conf, "[sms]") ? "" : "[sms]\naggregator = console\n",
+		pg->dir, d->port, extra_conf ? extra_conf : "");
 	fclose(f);
 
 	d->pid = fork();
