@@ -17,6 +17,7 @@
 
 struct aggregator;
 struct outbox;
+struct sched;
 
 struct app_agg {
 	const struct aggregator *agg;
@@ -33,11 +34,17 @@ struct app {
 	size_t n_aggs;
 	const struct app_agg *sender;   /* [sms] aggregator */
 	struct outbox *outbox;
+	struct sched *sched;
 	int draining;
 };
 
 /* Registers /healthz, /readyz and /metrics on app->http. 0 or -1. */
 int probes_register(struct app *app) __attribute__((warn_unused_result));
+
+/* The check-in scheduler (handlers/checkin_sched.c): a timer every [checkins] tick_seconds.
+ * NULL on allocation failure. sched_free(NULL) is a no-op. */
+struct sched *sched_new(struct app *app);
+void sched_free(struct sched *s);
 
 /* Registers the aggregator callbacks /cb/<name>/<token>/<kind>. 0 or -1. */
 int callbacks_register(struct app *app) __attribute__((warn_unused_result));

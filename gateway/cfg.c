@@ -70,6 +70,7 @@ static const struct cfg_opt checkins_opts[] = {
 	 OFF(send_days)},
 	{"reminder_after", CFG_INT, "3", 1, 365, NULL, NULL, OFF(reminder_after)},
 	{"expire_after", CFG_INT, "7", 1, 365, NULL, NULL, OFF(expire_after)},
+	{"tick_seconds", CFG_INT, "60", 0, 86400, NULL, NULL, OFF(checkins_tick_secs)},
 };
 
 #define SECTION(n, o) {n, o, sizeof(o) / sizeof(o[0])}

@@ -65,7 +65,7 @@ struct cfg {
 	int out_retry_base_ms, out_retry_max_ms, out_poll_ms, out_timeout_ms;
 	/* [checkins] */
 	char *schedule_days, *send_window, *send_days;
-	int reminder_after, expire_after;
+	int reminder_after, expire_after, checkins_tick_secs;
 	/* adapters' sections */
 	struct cfg_values ext[CFG_MAX_EXT];
 	size_t n_ext;

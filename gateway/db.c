@@ -131,6 +131,19 @@ db_unit_free(struct db_unit *u)
 
 /* ---- requests ---- */
 
+PGresult *
+db_result_take(const struct db_result *r, size_t i)
+{
+	/* res points into the request's own array, which the pool clears after the callback. */
+	PGresult **a = (PGresult **)r->res;
+	PGresult *x;
+	if (i >= r->n)
+		return NULL;
+	x = a[i];
+	a[i] = NULL;
+	return x;
+}
+
 static void
 req_free(struct db_req *r)
 {

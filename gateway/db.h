@@ -34,6 +34,10 @@ struct db_result {
 
 typedef void (*db_done_fn)(void *arg, const struct db_result *r);
 
+/* Takes result i out of r during the callback: the caller owns it then (PQclear), and the
+ * pool does not free it. NULL when statement i has no result. */
+PGresult *db_result_take(const struct db_result *r, size_t i);
+
 struct db_stats {
 	int size, connected, busy, connecting;
 	size_t queued;

@@ -212,7 +212,8 @@ start(struct daemon *d)
 		return -1;
 	}
 	app->outbox = outbox_new(app);
-	if (!app->outbox) {
+	app->sched = sched_new(app);
+	if (!app->outbox || !app->sched) {
 		log_error("main", "cannot start the outbox sender", NULL);
 		return -1;
 	}
@@ -254,6 +255,7 @@ stop(struct daemon *d)
 	if (d->drain)
 		event_free(d->drain);
 	http_server_free(app->http);
+	sched_free(app->sched);
 	outbox_free(app->outbox);
 	db_pool_free(app->db);
 	free_aggs(app->aggs, app->n_aggs);

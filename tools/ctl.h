@@ -32,5 +32,8 @@ int ctl_cmd_import(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_export(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_report(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_simulate(const struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_checkins(const struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_send(const struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_broadcast(const struct ctl_opts *o, int argc, char **argv);
 
 #endif

@@ -25,6 +25,9 @@ static const char usage[] =
 	"                                  a USSD phone in the terminal (AT protocol)\n"
 	"  simulate sms --url URL --from E164 TEXT\n"
 	"                                  post one inbound SMS callback\n"
+	"  send --to E164 TEXT             queue one SMS in the outbox\n"
+	"  broadcast --route CODE TEXT     queue an SMS to everyone on a route\n"
+	"  checkins [--now TS] [--dry-run] queue the check-ins, reminders and expiries due\n"
 	"\n"
 	"The database is FOLLOWUP_DB if set, else [database] conninfo of -c FILE.\n"
 	"Exit status: 0 success, 1 error (one line on stderr), 2 usage.\n";
@@ -40,6 +43,9 @@ static const struct command commands[] = {
 	{"export", ctl_cmd_export},
 	{"report", ctl_cmd_report},
 	{"simulate", ctl_cmd_simulate},
+	{"checkins", ctl_cmd_checkins},
+	{"send", ctl_cmd_send},
+	{"broadcast", ctl_cmd_broadcast},
 };
 
 int
