@@ -18,6 +18,7 @@
 struct aggregator;
 struct outbox;
 struct sched;
+struct spool;
 
 struct app_agg {
 	const struct aggregator *agg;
@@ -35,6 +36,7 @@ struct app {
 	const struct app_agg *sender;   /* [sms] aggregator */
 	struct outbox *outbox;
 	struct sched *sched;
+	struct spool *spool;            /* NULL when [spool] dir is empty */
 	int draining;
 };
 

@@ -52,6 +52,9 @@ static const struct cfg_opt ussd_opts[] = {
 	{"deadline_ms", CFG_INT, "2000", 50, 15000, NULL, NULL, OFF(ussd_deadline_ms)},
 	{"resume_minutes", CFG_INT, "30", 0, 1440, NULL, NULL, OFF(resume_minutes)},
 };
+static const struct cfg_opt spool_opts[] = {
+	{"dir", CFG_STR, NULL, 0, 0, NULL, NULL, OFF(spool_dir)},
+};
 static const struct cfg_opt outbox_opts[] = {
 	{"concurrency", CFG_INT, "8", 1, 256, NULL, NULL, OFF(out_concurrency)},
 	{"rate", CFG_INT, "50", 1, 100000, NULL, NULL, OFF(out_rate)},
@@ -79,6 +82,7 @@ static const struct cfg_section core_sections[] = {
 	SECTION("log", log_opts),           SECTION("messages", messages_opts),
 	SECTION("sms", sms_opts),           SECTION("ussd", ussd_opts),
 	SECTION("outbox", outbox_opts),     SECTION("checkins", checkins_opts),
+	SECTION("spool", spool_opts),
 };
 #define N_CORE (sizeof(core_sections) / sizeof(core_sections[0]))
 

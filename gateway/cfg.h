@@ -60,6 +60,8 @@ struct cfg {
 	int sms_max_replies_per_hour;
 	/* [ussd] */
 	int ussd_deadline_ms, resume_minutes;
+	/* [spool] */
+	char *spool_dir;
 	/* [outbox] */
 	int out_concurrency, out_rate, out_batch, out_lease_secs, out_max_attempts;
 	int out_retry_base_ms, out_retry_max_ms, out_poll_ms, out_timeout_ms;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "spool.h"
 #include "registry.h"
 
 #define DRAIN_MAX_MS 10000
@@ -179,6 +180,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	d->app.draining = 1;
 	http_server_stop_accepting(d->app.http);
 	outbox_stop(d->app.outbox);
+	spool_stop(d->app.spool);
 	clock_gettime(CLOCK_MONOTONIC, &d->drain_start);
 	d->drain = evtimer_new(d->app.base, on_drain_tick, d);
 	on_drain_tick(-1, 0, d);
@@ -209,6 +211,11 @@ start(struct daemon *d)
 	app->http = http_server_new(app->base, &lim);
 	if (!app->base || !app->db || !app->http) {
 		log_error("main", "out of memory at start-up", NULL);
+		return -1;
+	}
+	if (app->cfg->spool_dir && *app->cfg->spool_dir &&
+	    !(app->spool = spool_new(app, app->cfg->spool_dir, err, sizeof(err)))) {
+		log_error("main", "cannot open the spool", "reason=\"%s\"", err);
 		return -1;
 	}
 	app->outbox = outbox_new(app);
@@ -256,6 +263,7 @@ stop(struct daemon *d)
 		event_free(d->drain);
 	http_server_free(app->http);
 	sched_free(app->sched);
+	spool_free(app->spool);
 	outbox_free(app->outbox);
 	db_pool_free(app->db);
 	free_aggs(app->aggs, app->n_aggs);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "spool.h"
 
 cb_flow_fn cb_flows[AGG_CB_KIND_COUNT];
 
@@ -26,6 +27,28 @@ cb_token_equal(const char *given, const char *expected)
 	SHA256((const unsigned char *)given, strlen(given), a);
 	SHA256((const unsigned char *)expected, strlen(expected), b);
 	return CRYPTO_memcmp(a, b, sizeof(a)) == 0;
+}
+
+static const char *
+req_header(const void *ctx, const char *name)
+{
+	return http_req_header(ctx, name);
+}
+
+void
+cb_request(struct http_req *r, struct agg_request *rq)
+{
+	size_t len;
+	*rq = (struct agg_request){
+		.method = http_req_method(r),
+		.path = http_req_path(r),
+		.query = http_req_query(r),
+		.content_type = http_req_header(r, "Content-Type"),
+		.body = http_req_body(r, &len),
+		.header = req_header,
+		.header_ctx = r,
+	};
+	rq->body_len = len;
 }
 
 static void
@@ -67,7 +90,29 @@ on_callback(struct http_req *r, void *arg)
 		http_reply_text(r, 405, "method not allowed: use POST");
 		return;
 	}
+	if (a->agg->verify && !spool_is_replay(app->spool, r)) {
+		struct agg_request rq;
+		char why[256] = "signature refused";
+		cb_request(r, &rq);
+		if (a->agg->verify(a->conf, &rq, why, sizeof(why)) < 0) {
+			log_warn("callback", "refused", "aggregator=%s peer=%s reason=\"%s\"",
+				 a->agg->name, http_req_peer(r), why);
+			http_reply_text(r, 403, "forbidden");
+			return;
+		}
+	}
 	cb_flows[kind](app, a, r);
+}
+
+int
+cb_spool(struct app *app, const struct app_agg *a, struct http_req *r, const char *kind)
+{
+	size_t len;
+	const char *body = http_req_body(r, &len);
+	if (!app->spool || spool_is_replay(app->spool, r))
+		return -1;
+	return spool_save(app->spool, a->agg->name, kind, http_req_header(r, "Content-Type"),
+			  http_req_query(r), body, len);
 }
 
 int

@@ -20,6 +20,15 @@ void ussd_flow_init(void);   /* ussd, ussd-end: handlers/ussd_flow.c */
 void sms_flow_init(void);    /* sms: handlers/sms_flow.c */
 void dlr_flow_init(void);    /* delivery: handlers/dlr_flow.c */
 
+/* Fills rq from r (borrowed: valid while r is). */
+void cb_request(struct http_req *r, struct agg_request *rq);
+
+/* When the database could not take a callback: spools it (gateway/spool.h) unless it is
+ * itself a replay or no spool is configured. 0 when it is safely on disk (answer 200), -1
+ * otherwise (answer 503). kind is the path segment: "sms", "delivery". */
+int cb_spool(struct app *app, const struct app_agg *a, struct http_req *r, const char *kind)
+	__attribute__((warn_unused_result));
+
 /* 1 when the two secrets are equal; the time taken does not depend on where they differ. */
 int cb_token_equal(const char *given, const char *expected);
 

@@ -46,6 +46,7 @@ static struct metrics_counter m_dlr = {"followup_delivery_reports_total",
 				       "Delivery reports stored.", NULL, 0, NULL};
 
 struct dlr {
+	struct app *app;
 	struct http_req *req;
 	struct db_req *q;
 	const struct app_agg *a;
@@ -60,27 +61,43 @@ dlr_free(void *arg)
 }
 
 static void
+ack(struct dlr *d)
+{
+	const char *ctype = "text/plain";
+	const char *body = d->a->agg->sms_ack ? d->a->agg->sms_ack(&ctype) : "";
+	http_reply(d->req, 200, ctype, body, strlen(body));
+}
+
+/* The database could not take it: spooled and acknowledged, or 503 for a retry. */
+static void
+not_stored(struct dlr *d, const char *why)
+{
+	if (cb_spool(d->app, d->a, d->req, "delivery") == 0) {
+		log_warn("dlr", "spooled", "reason=\"%s\"", why);
+		ack(d);
+		return;
+	}
+	log_warn("dlr", "cannot store a delivery report", "reason=\"%s\"", why);
+	http_reply_text(d->req, 503, "could not store the report; try again");
+}
+
+static void
 on_timeout(struct http_req *r, void *arg)
 {
-	http_reply_text(r, 503, "busy; try again");
+	not_stored(arg, "deadline passed");
 }
 
 static void
 on_stored(void *arg, const struct db_result *res)
 {
 	struct dlr *d = arg;
-	const char *ctype = "text/plain";
-	const char *body;
 	d->q = NULL;
 	if (!res->ok) {
-		log_warn("dlr", "cannot store a delivery report", "reason=\"%s\"",
-			 res->error ? res->error : "?");
-		http_reply_text(d->req, 503, "could not store the report; try again");
+		not_stored(d, res->error ? res->error : "?");
 		return;
 	}
 	m_dlr.value++;
-	body = d->a->agg->sms_ack ? d->a->agg->sms_ack(&ctype) : "";
-	http_reply(d->req, 200, ctype, body, strlen(body));
+	ack(d);
 }
 
 static void
@@ -90,23 +107,16 @@ delivery(struct app *app, const struct app_agg *a, struct http_req *r)
 	struct agg_dlr rep = {0};
 	struct agg_request rq;
 	char err[256] = "no delivery reports from this aggregator";
-	size_t len;
 
 	if (!d) {
 		http_reply_text(r, 503, "out of memory");
 		return;
 	}
+	d->app = app;
 	d->req = r;
 	d->a = a;
 	http_req_on_free(r, dlr_free, d);
-	rq = (struct agg_request){
-		.method = http_req_method(r),
-		.path = http_req_path(r),
-		.query = http_req_query(r),
-		.content_type = http_req_header(r, "Content-Type"),
-		.body = http_req_body(r, &len),
-	};
-	rq.body_len = len;
+	cb_request(r, &rq);
 	if (!a->agg->parse_dlr || a->agg->parse_dlr(&rq, &rep, err, sizeof(err)) < 0) {
 		agg_dlr_clear(&rep);
 		log_info("dlr", "malformed callback", "aggregator=%s reason=\"%s\"", a->agg->name,

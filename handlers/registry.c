@@ -6,16 +6,22 @@
 
 extern const struct aggregator agg_africastalking;
 extern const struct aggregator agg_console;
+extern const struct aggregator agg_kannel;
+extern const struct aggregator agg_twilio;
 
 const struct aggregator *const agg_registry[] = {
 	&agg_africastalking,
 	&agg_console,
+	&agg_twilio,
+	&agg_kannel,
 };
 const size_t agg_registry_len = sizeof(agg_registry) / sizeof(agg_registry[0]);
 
 const struct cfg_section *const agg_sections[] = {
 	&agg_africastalking.section,
 	&agg_console.section,
+	&agg_twilio.section,
+	&agg_kannel.section,
 };
 const size_t agg_n_sections = sizeof(agg_sections) / sizeof(agg_sections[0]);
 

@@ -71,6 +71,13 @@ static void
 retry_later(struct msg *m, const char *why)
 {
 	char p[16];
+	if (cb_spool(m->app, m->a, m->req, "sms") == 0) {
+		/* On local disk now; replayed into the database once it answers again. */
+		log_warn("sms", "spooled", "id=%s phone=%s reason=\"%s\"", m->s.id,
+			 log_phone(p, sizeof(p), m->s.from), why);
+		ack(m);
+		return;
+	}
 	m_failed.value++;
 	log_warn("sms", "not stored; asked to retry", "id=%s phone=%s reason=\"%s\"", m->s.id,
 		 log_phone(p, sizeof(p), m->s.from), why);
@@ -366,7 +373,6 @@ sms_inbound(struct app *app, const struct app_agg *a, struct http_req *r)
 	struct msg *m = calloc(1, sizeof(*m));
 	struct agg_request rq;
 	char err[256] = "malformed callback";
-	size_t len;
 
 	if (!m) {
 		http_reply_text(r, 503, "out of memory");
@@ -374,14 +380,7 @@ sms_inbound(struct app *app, const struct app_agg *a, struct http_req *r)
 	}
 	m->app = app, m->a = a, m->req = r;
 	http_req_on_free(r, msg_free, m);
-	rq = (struct agg_request){
-		.method = http_req_method(r),
-		.path = http_req_path(r),
-		.query = http_req_query(r),
-		.content_type = http_req_header(r, "Content-Type"),
-		.body = http_req_body(r, &len),
-	};
-	rq.body_len = len;
+	cb_request(r, &rq);
 	if (!a->agg->parse_sms || a->agg->parse_sms(&rq, &m->s, err, sizeof(err)) < 0) {
 		log_info("sms", "malformed callback", "aggregator=%s reason=\"%s\"", a->agg->name,
 			 err);

@@ -397,7 +397,6 @@ ussd_hop(struct app *app, const struct app_agg *a, struct http_req *r)
 	struct hop *h = calloc(1, sizeof(*h));
 	struct agg_request rq;
 	char err[256], mins[12];
-	size_t len;
 
 	if (!h) {
 		http_reply_text(r, 503, "out of memory");
@@ -405,14 +404,7 @@ ussd_hop(struct app *app, const struct app_agg *a, struct http_req *r)
 	}
 	h->app = app, h->a = a, h->req = r;
 	http_req_on_free(r, hop_free, h);
-	rq = (struct agg_request){
-		.method = http_req_method(r),
-		.path = http_req_path(r),
-		.query = http_req_query(r),
-		.content_type = http_req_header(r, "Content-Type"),
-		.body = http_req_body(r, &len),
-	};
-	rq.body_len = len;
+	cb_request(r, &rq);
 	if (!a->agg->parse_ussd || a->agg->parse_ussd(&rq, &h->u, err, sizeof(err)) < 0) {
 		log_info("ussd", "malformed callback", "aggregator=%s reason=\"%s\"", a->agg->name,
 			 err);
@@ -469,7 +461,6 @@ ussd_end(struct app *app, const struct app_agg *a, struct http_req *r)
 	struct agg_ussd_end u = {0};
 	struct agg_request rq;
 	char err[256], hops[24], dur[24];
-	size_t len;
 
 	if (!e) {
 		http_reply_text(r, 503, "out of memory");
@@ -477,14 +468,7 @@ ussd_end(struct app *app, const struct app_agg *a, struct http_req *r)
 	}
 	e->req = r;
 	http_req_on_free(r, end_free, e);
-	rq = (struct agg_request){
-		.method = http_req_method(r),
-		.path = http_req_path(r),
-		.query = http_req_query(r),
-		.content_type = http_req_header(r, "Content-Type"),
-		.body = http_req_body(r, &len),
-	};
-	rq.body_len = len;
+	cb_request(r, &rq);
 	if (!a->agg->parse_ussd_end || a->agg->parse_ussd_end(&rq, &u, err, sizeof(err)) < 0) {
 		agg_ussd_end_clear(&u);
 		http_reply_text(r, 400, err);
