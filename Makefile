@@ -90,6 +90,19 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) integration
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang; FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The unit tests and a short integration run under valgrind's memcheck.
+valgrind: deps all
+	@./scripts/valgrind.sh
+
+# Benchmarks against baselines measured in the same run (not part of check).
+bench: deps all
+	@./bench/run.sh
+
 run: deps all
 	./scripts/run.sh
 
@@ -104,7 +117,10 @@ install: all
 	install -m 644 config/followupd.conf.example $(DESTDIR)$(DATADIR)/followupd.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/followupd.conf || \
 		install -m 640 config/followupd.conf.example $(DESTDIR)$(SYSCONFDIR)/followupd.conf
-	install -m 644 systemd/followupd.service $(DESTDIR)$(UNITDIR)/followupd.service
+	sed 's|/usr/local/sbin|$(SBINDIR)|g; s|/etc/followup|$(SYSCONFDIR)|g' \
+		systemd/followupd.service > $(DESTDIR)$(UNITDIR)/followupd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/followupd.service
+	install -d -m 700 $(DESTDIR)$(SYSCONFDIR)/credentials
 	install -m 644 man/followupctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/followupd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/followupd.8 $(DESTDIR)$(MANDIR)/man8/
@@ -121,7 +137,7 @@ format:
 clean:
 	rm -rf $(B) followupd followupctl
 
-.PHONY: all deps unit integration check run install uninstall format clean
+.PHONY: all deps unit integration check fuzz valgrind bench run install uninstall format clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -20,9 +20,13 @@ struct outbox;
 struct sched;
 struct spool;
 
+struct netacl;
+struct ratelimit;
+
 struct app_agg {
 	const struct aggregator *agg;
 	void *conf;                 /* the adapter's parsed configuration, or NULL */
+	struct netacl *allow;       /* allow_from, or NULL: callbacks from anywhere */
 };
 
 struct app {
@@ -37,6 +41,8 @@ struct app {
 	struct outbox *outbox;
 	struct sched *sched;
 	struct spool *spool;            /* NULL when [spool] dir is empty */
+	struct netacl *trusted;         /* [server] trusted_proxies */
+	struct ratelimit *rl;           /* callbacks per source address */
 	int draining;
 };
 

@@ -125,7 +125,8 @@ load_lang(struct lang *l, const char *path, char *err, size_t errlen)
 			 path, r);
 		return -1;
 	}
-	qsort(l->e, l->n, sizeof(*l->e), by_key);
+	if (l->n) /* an empty file leaves l->e NULL, which qsort may not be given */
+		qsort(l->e, l->n, sizeof(*l->e), by_key);
 	return 0;
 }
 
@@ -221,7 +222,7 @@ cat_get_exact(const struct catalog *c, const char *lang, const char *key)
 {
 	const struct lang *l = find_lang(c, lang);
 	struct entry k = {.key = (char *)key}, *e;
-	if (!l)
+	if (!l || !l->n) /* an empty language has no array to search */
 		return NULL;
 	e = bsearch(&k, l->e, l->n, sizeof(*l->e), by_key);
 	return e ? e->text : NULL;

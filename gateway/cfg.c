@@ -1,5 +1,6 @@
 /* cfg — followupd.conf read against declarative option tables; see cfg.h. */
 #include "cfg.h"
+#include "netacl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +19,7 @@ static int check_level(const char *v, char *err, size_t errlen);
 static int check_days(const char *v, char *err, size_t errlen);
 static int check_window(const char *v, char *err, size_t errlen);
 static int check_weekdays(const char *v, char *err, size_t errlen);
+static int check_cidrs(const char *v, char *err, size_t errlen);
 
 #define OFF(f) offsetof(struct cfg, f)
 
@@ -29,11 +31,14 @@ static const struct cfg_opt server_opts[] = {
 	{"max_connections", CFG_INT, "1024", 1, 1000000, NULL, NULL, OFF(max_connections)},
 	{"reuse_port", CFG_BOOL, "yes", 0, 1, NULL, NULL, OFF(reuse_port)},
 	{"public_url", CFG_STR, NULL, 0, 0, NULL, NULL, OFF(public_url)},
+	{"trusted_proxies", CFG_STR, NULL, 0, 0, NULL, check_cidrs, OFF(trusted_proxies)},
+	{"rate_limit", CFG_INT, "1000", 0, 1000000, NULL, NULL, OFF(rate_limit)},
+	{"rate_burst", CFG_INT, "2000", 1, 1000000, NULL, NULL, OFF(rate_burst)},
 };
 static const struct cfg_opt database_opts[] = {
 	{"conninfo", CFG_SECRET, "host=/run/postgresql dbname=followup", 0, 0, "FOLLOWUP_DB",
 	 NULL, OFF(conninfo)},
-	{"pool_size", CFG_INT, "4", 1, 64, NULL, NULL, OFF(pool_size)},
+	{"pool_size", CFG_INT, "8", 1, 64, NULL, NULL, OFF(pool_size)},
 	{"query_timeout_ms", CFG_INT, "5000", 10, 600000, NULL, NULL, OFF(query_timeout_ms)},
 	{"reconnect_max_ms", CFG_INT, "5000", 10, 600000, NULL, NULL, OFF(reconnect_max_ms)},
 };
@@ -118,6 +123,18 @@ fail(struct load *l, const char *fmt, const char *a, const char *b)
 static char *
 read_secret_file(const char *path, char *why, size_t whylen)
 {
+	/* systemd's LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY. */
+	static const char var[] = "${CREDENTIALS_DIRECTORY}";
+	char expanded[4096];
+	if (strncmp(path, var, sizeof(var) - 1) == 0) {
+		const char *dir = getenv("CREDENTIALS_DIRECTORY");
+		if (!dir || !*dir) {
+			snprintf(why, whylen, "CREDENTIALS_DIRECTORY is not set (not under systemd?)");
+			return NULL;
+		}
+		snprintf(expanded, sizeof(expanded), "%s%s", dir, path + sizeof(var) - 1);
+		path = expanded;
+	}
 	FILE *f = fopen(path, "r");
 	char buf[4096];
 	size_t n;
@@ -237,8 +254,20 @@ on_value(void *user, const char *section, const char *name, const char *value)
 		const struct cfg_section *s = section_at(l, si);
 		if (strcmp(s->name, section) != 0)
 			continue;
-		if (si >= N_CORE)
-			l->c->ext[si - N_CORE].present = 1;
+		if (si >= N_CORE) {
+			struct cfg_values *cv = &l->c->ext[si - N_CORE];
+			char why[256];
+			cv->present = 1;
+			/* Every adapter section may restrict its callbacks to addresses. */
+			if (strcmp(name, "allow_from") == 0) {
+				if (cv->allow_from)
+					return fail(l, "%s: set twice in [%s]", name, section);
+				if (check_cidrs(value, why, sizeof(why)) < 0)
+					return fail(l, "allow_from: %s%s", why, "");
+				cv->allow_from = strdup(value);
+				return 1;
+			}
+		}
 		for (size_t oi = 0; oi < s->n_opts; oi++) {
 			const struct cfg_opt *o = &s->opts[oi];
 			size_t kl = strlen(o->key);
@@ -377,9 +406,11 @@ cfg_free(struct cfg *c)
 			if (s->opts[oi].type == CFG_STR || s->opts[oi].type == CFG_SECRET)
 				free(*(char **)((char *)c + s->opts[oi].offset));
 	}
-	for (size_t i = 0; i < c->n_ext; i++)
+	for (size_t i = 0; i < c->n_ext; i++) {
 		for (size_t oi = 0; oi < CFG_MAX_OPTS; oi++)
 			free(c->ext[i].str[oi]);
+		free(c->ext[i].allow_from);
+	}
 	free(c->path);
 	free(c);
 }
@@ -515,4 +546,12 @@ check_weekdays(const char *v, char *err, size_t errlen)
 			p++;
 	}
 	return 0;
+}
+
+static int
+check_cidrs(const char *v, char *err, size_t errlen)
+{
+	struct netacl *a = netacl_parse(v, err, errlen);
+	netacl_free(a);
+	return a ? 0 : -1;
 }

@@ -40,6 +40,7 @@ struct cfg_values {
 	int present;                  /* the file has this section */
 	char *str[CFG_MAX_OPTS];      /* every value as text (secrets included) */
 	long num[CFG_MAX_OPTS];       /* CFG_INT and CFG_BOOL values */
+	char *allow_from;             /* every adapter section's generic allow_from, or NULL */
 };
 
 struct cfg {
@@ -47,7 +48,8 @@ struct cfg {
 	/* [server] */
 	char *listen;
 	int body_limit, header_limit, timeout_secs, max_connections, reuse_port;
-	char *public_url;
+	char *public_url, *trusted_proxies;
+	int rate_limit, rate_burst;
 	/* [database] */
 	char *conninfo;
 	int pool_size, query_timeout_ms, reconnect_max_ms;

@@ -28,6 +28,26 @@ static const char *const conn_state_names[CONN_STATE_COUNT] = {
 	[CONN_BUSY] = "busy",
 };
 
+/* Each connection prepares every statement text it is given, the first time, in the same
+ * pipeline as its first execution (Parse, then Bind/Execute): planning the larger statements
+ * costs more than running them, and the set of texts is the program's own, small and fixed.
+ * Past DB_PREPARED_MAX texts a connection sends the rest unprepared. */
+#define DB_PREPARED_MAX 128
+
+enum prep_state { PREP_NONE, PREP_SENT, PREP_READY };
+
+struct prepared {
+	unsigned hash;
+	char *sql;
+	enum prep_state st;
+};
+
+/* One result group of the pipeline on the wire: a Parse of ours, or statement i of the unit. */
+struct group {
+	int prep;                /* slot in conn.prep, or -1 for a statement */
+	size_t stmt;
+};
+
 struct conn {
 	struct db_pool *pool;
 	int idx;
@@ -42,6 +62,10 @@ struct conn {
 	/* progress through the pipeline of the unit on the wire */
 	size_t qi, syncs_seen, syncs_expected;
 	int await_null;
+	struct group grp[2 * DB_MAX_STMTS];
+	size_t n_grp;
+	struct prepared prep[DB_PREPARED_MAX];
+	int n_prep;
 };
 
 struct db_req {
@@ -298,6 +322,40 @@ arm_timer(struct conn *c, int ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/* A new server session knows none of our statements. */
+static void
+prep_forget(struct conn *c)
+{
+	for (int i = 0; i < c->n_prep; i++)
+		free(c->prep[i].sql);
+	c->n_prep = 0;
+	c->n_grp = 0;
+}
+
+static unsigned
+prep_hash(const char *s)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The slot of sql on c, made when missing; -1 when the table is full. */
+static int
+prep_slot(struct conn *c, const char *sql)
+{
+	unsigned h = prep_hash(sql);
+	for (int i = 0; i < c->n_prep; i++)
+		if (c->prep[i].hash == h && strcmp(c->prep[i].sql, sql) == 0)
+			return i;
+	if (c->n_prep == DB_PREPARED_MAX || !(c->prep[c->n_prep].sql = strdup(sql)))
+		return -1;
+	c->prep[c->n_prep].hash = h;
+	c->prep[c->n_prep].st = PREP_NONE;
+	return c->n_prep++;
+}
+
 /* Fails the unit on the wire, closes the connection and schedules the next attempt. */
 static void
 conn_down(struct conn *c, const char *why)
@@ -317,6 +375,7 @@ conn_down(struct conn *c, const char *why)
 	c->io = NULL;
 	PQfinish(c->pg);
 	c->pg = NULL;
+	prep_forget(c);
 	if (was_up) {
 		log_warn("db", "connection lost", "conn=%d reason=\"%s\"", c->idx, why);
 		c->backoff_ms = 0;
@@ -394,6 +453,7 @@ connect_step(struct conn *c)
 	if (c->pool->listen_sql[0]) {
 		/* A unit of our own, with no request: collect() completes it at its sync. */
 		c->qi = 0, c->syncs_seen = 0, c->await_null = 0, c->syncs_expected = 1;
+		c->n_grp = 0;
 		if (!PQsendQueryParams(c->pg, c->pool->listen_sql, 0, NULL, NULL, NULL, NULL, 0) ||
 		    !PQpipelineSync(c->pg)) {
 			conn_down(c, "cannot send LISTEN");
@@ -430,11 +490,15 @@ collect(struct conn *c)
 			}
 			continue;
 		}
+		/* c->qi counts result groups: our Parses and the unit's statements. */
+		const struct group *g = c->qi < c->n_grp ? &c->grp[c->qi] : NULL;
+		struct prepared *pp = g && g->prep >= 0 ? &c->prep[g->prep] : NULL;
 		switch (PQresultStatus(res)) {
 		case PGRES_PIPELINE_SYNC:
 			PQclear(res);
 			if (++c->syncs_seen == c->syncs_expected) {
 				c->req = NULL;
+				c->n_grp = 0;
 				set_state(c, CONN_IDLE);
 				if (r) {
 					r->conn = NULL;
@@ -449,10 +513,14 @@ collect(struct conn *c)
 			continue;
 		case PGRES_PIPELINE_ABORTED:
 			PQclear(res);
+			if (pp)
+				pp->st = PREP_NONE; /* never parsed: parse it next time */
 			c->await_null = 1;
 			continue;
 		case PGRES_FATAL_ERROR:
 		case PGRES_BAD_RESPONSE:
+			if (pp)
+				pp->st = PREP_NONE;
 			if (r)
 				req_set_error(r, PQresultErrorMessage(res),
 					      PQresultErrorField(res, PG_DIAG_SQLSTATE));
@@ -460,8 +528,10 @@ collect(struct conn *c)
 			c->await_null = 1;
 			continue;
 		default:
-			if (r && c->qi < r->u->n && !r->res[c->qi])
-				r->res[c->qi] = res;
+			if (pp)
+				pp->st = PREP_READY;
+			if (!pp && r && g && !r->res[g->stmt])
+				r->res[g->stmt] = res;
 			else
 				PQclear(res);
 			c->await_null = 1;
@@ -512,16 +582,36 @@ on_io(evutil_socket_t fd, short what, void *arg)
 		dispatch(c->pool);
 }
 
-/* Puts r's statements and sync points on c. */
+/* Puts r's statements and sync points on c, each preceded by its Parse the first time c
+ * sees its text. */
 static int
 send_unit(struct conn *c, struct db_req *r)
 {
 	struct db_unit *u = r->u;
-	c->qi = 0, c->syncs_seen = 0, c->await_null = 0;
+	char name[16];
+	c->qi = 0, c->syncs_seen = 0, c->await_null = 0, c->n_grp = 0;
 	c->syncs_expected = u->tx ? 1 : u->n;
 	for (size_t i = 0; i < u->n; i++) {
-		if (!PQsendQueryParams(c->pg, u->s[i].sql, u->s[i].np, NULL,
-				       (const char *const *)u->s[i].vals, NULL, NULL, 0))
+		const struct stmt *s = &u->s[i];
+		int slot = prep_slot(c, s->sql), ok;
+		if (slot >= 0 && c->prep[slot].st == PREP_NONE) {
+			snprintf(name, sizeof(name), "db_%d", slot);
+			if (!PQsendPrepare(c->pg, name, s->sql, s->np, NULL))
+				return -1;
+			c->prep[slot].st = PREP_SENT;
+			c->grp[c->n_grp++] = (struct group){.prep = slot};
+		}
+		c->grp[c->n_grp++] = (struct group){.prep = -1, .stmt = i};
+		if (slot >= 0) {
+			/* PREP_SENT: parsed earlier in this very pipeline. */
+			snprintf(name, sizeof(name), "db_%d", slot);
+			ok = PQsendQueryPrepared(c->pg, name, s->np, (const char *const *)s->vals,
+						 NULL, NULL, 0);
+		} else {
+			ok = PQsendQueryParams(c->pg, s->sql, s->np, NULL,
+					       (const char *const *)s->vals, NULL, NULL, 0);
+		}
+		if (!ok)
 			return -1;
 		if ((!u->tx || i + 1 == u->n) && !PQpipelineSync(c->pg))
 			return -1;
@@ -622,6 +712,7 @@ db_pool_free(struct db_pool *p)
 			event_free(c->io);
 		event_free(c->timer);
 		PQfinish(c->pg);
+		prep_forget(c);
 	}
 	event_free(p->kick);
 	free(p->conns);

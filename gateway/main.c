@@ -17,7 +17,9 @@
 #include "app.h"
 #include "log.h"
 #include "notify.h"
+#include "netacl.h"
 #include "outbox.h"
+#include "ratelimit.h"
 #include "spool.h"
 #include "registry.h"
 
@@ -56,6 +58,17 @@ load_config(const char *path, struct cfg **cfg, struct catalog **cat, char *err,
 	return 0;
 }
 
+static void
+free_aggs(struct app_agg *aggs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		if (aggs[i].conf)
+			aggs[i].agg->conf_free(aggs[i].conf);
+		netacl_free(aggs[i].allow);
+	}
+}
+
 /* Builds the adapters' configurations: every adapter whose section is present, plus the
  * sending one. */
 static int
@@ -71,12 +84,14 @@ build_aggs(const struct cfg *cfg, struct app_agg *aggs, size_t *n, const struct 
 		char why[256];
 		aggs[*n].agg = agg;
 		aggs[*n].conf = NULL;
+		aggs[*n].allow = NULL;
 		if (v && (v->present || is_sender)) {
 			aggs[*n].conf = agg->conf_new(v, why, sizeof(why));
+			if (aggs[*n].conf && v->allow_from && *v->allow_from)
+				aggs[*n].allow = netacl_parse(v->allow_from, why, sizeof(why));
 			if (!aggs[*n].conf) {
 				snprintf(err, len, "%s: [%s] %s", cfg->path, agg->name, why);
-				for (size_t k = 0; k < *n; k++)
-					agg_registry[k]->conf_free(aggs[k].conf);
+				free_aggs(aggs, *n);
 				return -1;
 			}
 		}
@@ -87,12 +102,16 @@ build_aggs(const struct cfg *cfg, struct app_agg *aggs, size_t *n, const struct 
 	return 0;
 }
 
+
+/* The proxies and the per-address rate limit of [server]; replaces the old ones. */
 static void
-free_aggs(struct app_agg *aggs, size_t n)
+apply_callback_limits(struct app *app)
 {
-	for (size_t i = 0; i < n; i++)
-		if (aggs[i].conf)
-			aggs[i].agg->conf_free(aggs[i].conf);
+	char why[256];
+	netacl_free(app->trusted);
+	rl_free(app->rl);
+	app->trusted = netacl_parse(app->cfg->trusted_proxies, why, sizeof(why));
+	app->rl = rl_new(app->cfg->rate_limit, app->cfg->rate_burst, 4096);
 }
 
 static struct http_limits
@@ -139,6 +158,7 @@ reload(struct daemon *d)
 		log_warn("main", "unknown log level", "level=%s", cfg->log_level);
 	struct http_limits lim = limits_of(cfg);
 	http_server_set_limits(app->http, &lim);
+	apply_callback_limits(app);
 	log_info("main", "configuration reloaded", "file=%s", d->config_path);
 }
 
@@ -213,6 +233,7 @@ start(struct daemon *d)
 		log_error("main", "out of memory at start-up", NULL);
 		return -1;
 	}
+	apply_callback_limits(app);
 	if (app->cfg->spool_dir && *app->cfg->spool_dir &&
 	    !(app->spool = spool_new(app, app->cfg->spool_dir, err, sizeof(err)))) {
 		log_error("main", "cannot open the spool", "reason=\"%s\"", err);
@@ -267,6 +288,8 @@ stop(struct daemon *d)
 	outbox_free(app->outbox);
 	db_pool_free(app->db);
 	free_aggs(app->aggs, app->n_aggs);
+	netacl_free(app->trusted);
+	rl_free(app->rl);
 	cat_free(app->cat);
 	cfg_free(app->cfg);
 	if (app->base)

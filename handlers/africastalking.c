@@ -4,6 +4,7 @@
  * africastalking.h for the functions and shared/protocols/README.md for the wire formats.
  */
 #include "africastalking.h"
+#include "agg_check.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -18,18 +19,16 @@
 enum { AT_USERNAME, AT_API_KEY, AT_BASE_URL, AT_SENDER, AT_CALLBACK_TOKEN, AT_N_OPTS };
 
 static int check_base_url(const char *v, char *err, size_t errlen);
-static int check_header_safe(const char *v, char *err, size_t errlen);
-static int check_token(const char *v, char *err, size_t errlen);
 
 static const struct cfg_opt at_opts[AT_N_OPTS] = {
-	[AT_USERNAME] = {"username", CFG_STR, "sandbox", 0, 0, NULL, check_header_safe, 0},
+	[AT_USERNAME] = {"username", CFG_STR, "sandbox", 0, 0, NULL, agg_check_safe, 0},
 	[AT_API_KEY] = {"api_key", CFG_SECRET, NULL, 0, 0, "FOLLOWUP_AT_API_KEY",
-			check_header_safe, 0},
+			agg_check_safe, 0},
 	[AT_BASE_URL] = {"base_url", CFG_STR, "https://api.africastalking.com", 0, 0, NULL,
 			 check_base_url, 0},
-	[AT_SENDER] = {"sender", CFG_STR, NULL, 0, 0, NULL, check_header_safe, 0},
+	[AT_SENDER] = {"sender", CFG_STR, NULL, 0, 0, NULL, agg_check_safe, 0},
 	[AT_CALLBACK_TOKEN] = {"callback_token", CFG_SECRET, NULL, 0, 0,
-			       "FOLLOWUP_AT_CALLBACK_TOKEN", check_token, 0},
+			       "FOLLOWUP_AT_CALLBACK_TOKEN", agg_check_token, 0},
 };
 
 struct at_conf {
@@ -44,34 +43,11 @@ check_base_url(const char *v, char *err, size_t errlen)
 		snprintf(err, errlen, "expected an http:// or https:// URL, got '%s'", v);
 		return -1;
 	}
-	return check_header_safe(v, err, errlen);
-}
-
-/* Values that end up in request headers or the URL must not smuggle a line break. */
-static int
-check_header_safe(const char *v, char *err, size_t errlen)
-{
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "control characters are not allowed");
-			return -1;
-		}
-	}
-	return 0;
+	return agg_check_safe(v, err, errlen);
 }
 
 /* The token is a path segment of /cb/africastalking/<token>/: one that needs escaping would
  * never match what the HTTP layer decodes, so refuse it at start-up rather than 404 later. */
-static int
-check_token(const char *v, char *err, size_t errlen)
-{
-	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")]) {
-		snprintf(err, errlen, "use only letters, digits, '-', '.', '_' and '~'");
-		return -1;
-	}
-	return 0;
-}
-
 static void
 at_conf_free(agg_conf *p)
 {

@@ -6,7 +6,11 @@
 #include <string.h>
 
 #include "log.h"
+#include "netacl.h"
+#include "ratelimit.h"
 #include "spool.h"
+
+#include <time.h>
 
 cb_flow_fn cb_flows[AGG_CB_KIND_COUNT];
 
@@ -74,16 +78,39 @@ on_callback(struct http_req *r, void *arg)
 	for (size_t i = 0; i < app->n_aggs; i++)
 		if (app->aggs[i].conf && strcmp(app->aggs[i].agg->name, name) == 0)
 			a = &app->aggs[i];
-	for (int k = 0; k < AGG_CB_KIND_COUNT; k++)
-		if (strcmp(slash2 + 1, kind_names[k]) == 0 ||
-		    (slash2[1 + strlen(kind_names[k])] == '/' &&
-		     strncmp(slash2 + 1, kind_names[k], strlen(kind_names[k])) == 0 &&
-		     slash2[2 + strlen(kind_names[k])] == '\0'))
+	for (int k = 0; k < AGG_CB_KIND_COUNT; k++) {
+		/* The kind, maybe with a trailing '/'. Compare first: only a match guarantees
+		 * that the path is long enough to look at the byte after it. */
+		size_t kl = strlen(kind_names[k]);
+		if (strncmp(slash2 + 1, kind_names[k], kl) == 0 &&
+		    (slash2[1 + kl] == '\0' || (slash2[1 + kl] == '/' && slash2[2 + kl] == '\0')))
 			kind = k;
+	}
 	if (!a || kind < 0 || !cb_token_equal(token, a->agg->callback_token(a->conf)) ||
 	    !cb_flows[kind]) {
 		http_reply_text(r, 404, "not found");
 		return;
+	}
+	/* Who is asking: the peer, or the client a trusted proxy names. Replays are ours. */
+	if (!spool_is_replay(app->spool, r)) {
+		char client[64];
+		struct timespec now;
+		netacl_client(app->trusted, http_req_peer(r), http_req_header(r, "X-Forwarded-For"),
+			      client, sizeof(client));
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!rl_allow(app->rl, client,
+			      (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000)) {
+			log_warn("callback", "rate limited", "aggregator=%s client=%s", a->agg->name,
+				 client);
+			http_reply_text(r, 429, "too many requests; slow down");
+			return;
+		}
+		if (a->allow && !netacl_match(a->allow, client)) {
+			log_warn("callback", "refused: address not allowed", "aggregator=%s client=%s",
+				 a->agg->name, client);
+			http_reply_text(r, 403, "forbidden");
+			return;
+		}
 	}
 	if (strcmp(http_req_method(r), "POST") != 0 &&
 	    !(strcmp(http_req_method(r), "GET") == 0 && http_req_query(r))) {

@@ -3,6 +3,7 @@
  * GET requests out. Pure; see kannel.h and shared/protocols/README.md "Kannel".
  */
 #include "kannel.h"
+#include "agg_check.h"
 
 #include <openssl/sha.h>
 #include <stdint.h>
@@ -32,21 +33,18 @@ enum {
 	KN_N_OPTS
 };
 
-static int check_safe(const char *v, char *err, size_t errlen);
-static int check_url(const char *v, char *err, size_t errlen);
-static int check_token(const char *v, char *err, size_t errlen);
 
 static const struct cfg_opt kn_opts[KN_N_OPTS] = {
 	[KN_SENDSMS_URL] = {"sendsms_url", CFG_STR, "http://127.0.0.1:13013/cgi-bin/sendsms", 0, 0,
-			    NULL, check_url, 0},
-	[KN_USERNAME] = {"username", CFG_STR, NULL, 0, 0, NULL, check_safe, 0},
+			    NULL, agg_check_url, 0},
+	[KN_USERNAME] = {"username", CFG_STR, NULL, 0, 0, NULL, agg_check_safe, 0},
 	[KN_PASSWORD] = {"password", CFG_SECRET, NULL, 0, 0, "FOLLOWUP_KANNEL_PASSWORD",
-			 check_safe, 0},
-	[KN_FROM] = {"from", CFG_STR, NULL, 0, 0, NULL, check_safe, 0},
-	[KN_SMSC] = {"smsc", CFG_STR, NULL, 0, 0, NULL, check_safe, 0},
-	[KN_PUBLIC_URL] = {"public_url", CFG_STR, NULL, 0, 0, NULL, check_url, 0},
+			 agg_check_safe, 0},
+	[KN_FROM] = {"from", CFG_STR, NULL, 0, 0, NULL, agg_check_safe, 0},
+	[KN_SMSC] = {"smsc", CFG_STR, NULL, 0, 0, NULL, agg_check_safe, 0},
+	[KN_PUBLIC_URL] = {"public_url", CFG_STR, NULL, 0, 0, NULL, agg_check_url, 0},
 	[KN_CALLBACK_TOKEN] = {"callback_token", CFG_SECRET, NULL, 0, 0,
-			       "FOLLOWUP_KANNEL_CALLBACK_TOKEN", check_token, 0},
+			       "FOLLOWUP_KANNEL_CALLBACK_TOKEN", agg_check_token, 0},
 	/* 1 delivered + 2 not delivered + 8 SMSC accepted + 16 SMSC rejected. */
 	[KN_DLR_MASK] = {"dlr_mask", CFG_INT, "27", 0, 63, NULL, NULL, 0},
 };
@@ -56,40 +54,6 @@ struct kn_conf {
 	char *token; /* NULL when followupd.conf has no [kannel] section: callbacks stay 404 */
 	long dlr_mask;
 };
-
-/* Values that end up in the request URL must not smuggle a line break. */
-static int
-check_safe(const char *v, char *err, size_t errlen)
-{
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "control characters are not allowed");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-check_url(const char *v, char *err, size_t errlen)
-{
-	if (*v && strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
-		snprintf(err, errlen, "expected an http:// or https:// URL, got '%s'", v);
-		return -1;
-	}
-	return check_safe(v, err, errlen);
-}
-
-/* A token that needs escaping in a path would never match what the HTTP layer decodes. */
-static int
-check_token(const char *v, char *err, size_t errlen)
-{
-	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")]) {
-		snprintf(err, errlen, "use only letters, digits, '-', '.', '_' and '~'");
-		return -1;
-	}
-	return 0;
-}
 
 static void
 kn_conf_free(agg_conf *p)

@@ -214,6 +214,11 @@ state_fits(struct menu_run *r)
 	if ((st->topic_id && !menu_find_topic(ctx, st->topic_id)) ||
 	    (st->item_id && !menu_find_item(ctx, st->item_id)))
 		return false;
+	/* The date screens refuse a day in the future or before the visit started; a stored
+	 * date must still pass (the visit start may have moved), or it would be logged. */
+	if (st->date.y && (ussd_date_cmp(st->date, ctx->today) > 0 ||
+			   (ctx->visit_start.y && ussd_date_cmp(st->date, ctx->visit_start) < 0)))
+		return false;
 	if (menu_screens[s].list != MENU_LIST_NONE && menu_screens[s].kind != MENU_K_END)
 		return menu_page_span(r, s, st->page, &sp);
 	return st->page == 0;

@@ -3,6 +3,7 @@
  * Messages.json API out. Pure; see twilio.h and shared/protocols/README.md "Twilio".
  */
 #include "twilio.h"
+#include "agg_check.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -34,23 +35,20 @@ enum {
 	TW_N_OPTS
 };
 
-static int check_safe(const char *v, char *err, size_t errlen);
 static int check_sid(const char *v, char *err, size_t errlen);
-static int check_url(const char *v, char *err, size_t errlen);
-static int check_token(const char *v, char *err, size_t errlen);
 
 static const struct cfg_opt tw_opts[TW_N_OPTS] = {
 	[TW_ACCOUNT_SID] = {"account_sid", CFG_STR, NULL, 0, 0, NULL, check_sid, 0},
 	[TW_AUTH_TOKEN] = {"auth_token", CFG_SECRET, NULL, 0, 0, "FOLLOWUP_TWILIO_AUTH_TOKEN",
-			   check_safe, 0},
-	[TW_FROM] = {"from", CFG_STR, NULL, 0, 0, NULL, check_safe, 0},
+			   agg_check_safe, 0},
+	[TW_FROM] = {"from", CFG_STR, NULL, 0, 0, NULL, agg_check_safe, 0},
 	[TW_MESSAGING_SERVICE_SID] = {"messaging_service_sid", CFG_STR, NULL, 0, 0, NULL,
 				      check_sid, 0},
-	[TW_BASE_URL] = {"base_url", CFG_STR, "https://api.twilio.com", 0, 0, NULL, check_url,
+	[TW_BASE_URL] = {"base_url", CFG_STR, "https://api.twilio.com", 0, 0, NULL, agg_check_url,
 			 0},
-	[TW_PUBLIC_URL] = {"public_url", CFG_STR, NULL, 0, 0, NULL, check_url, 0},
+	[TW_PUBLIC_URL] = {"public_url", CFG_STR, NULL, 0, 0, NULL, agg_check_url, 0},
 	[TW_CALLBACK_TOKEN] = {"callback_token", CFG_SECRET, NULL, 0, 0,
-			       "FOLLOWUP_TWILIO_CALLBACK_TOKEN", check_token, 0},
+			       "FOLLOWUP_TWILIO_CALLBACK_TOKEN", agg_check_token, 0},
 	[TW_STATUS_CALLBACK] = {"status_callback", CFG_BOOL, "no", 0, 1, NULL, NULL, 0},
 };
 
@@ -60,46 +58,12 @@ struct tw_conf {
 	int status_callback;
 };
 
-/* Values that end up in request headers or URLs must not smuggle a line break. */
-static int
-check_safe(const char *v, char *err, size_t errlen)
-{
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "control characters are not allowed");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* SIDs go into the API path: letters and digits only ("AC" or "MG" and 32 hex digits). */
 static int
 check_sid(const char *v, char *err, size_t errlen)
 {
 	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")]) {
 		snprintf(err, errlen, "expected letters and digits only (e.g. AC0123...)");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_url(const char *v, char *err, size_t errlen)
-{
-	if (*v && strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
-		snprintf(err, errlen, "expected an http:// or https:// URL, got '%s'", v);
-		return -1;
-	}
-	return check_safe(v, err, errlen);
-}
-
-/* A token that needs escaping in a path would never match what the HTTP layer decodes. */
-static int
-check_token(const char *v, char *err, size_t errlen)
-{
-	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")]) {
-		snprintf(err, errlen, "use only letters, digits, '-', '.', '_' and '~'");
 		return -1;
 	}
 	return 0;

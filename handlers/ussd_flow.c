@@ -381,8 +381,18 @@ on_loaded(void *arg, const struct db_result *res)
 			break;
 		}
 	}
-	h->q = db_query(h->app->db, write_sql, 20, v, h->app->cfg->ussd_deadline_ms, on_written,
-			h);
+	/* A hop that only moves through the menus stores nothing but the session's state,
+	 * which the next hop can rebuild from the cumulative text: it need not wait for its
+	 * commit to reach the disk. A hop with effects (a session logged, progress reported)
+	 * waits, as every acknowledged result must. */
+	struct db_unit *u = db_unit_new(1);
+	if (u && mr->n_effects == 0 &&
+	    db_unit_add(u, "SET LOCAL synchronous_commit TO off", 0, NULL) < 0)
+		db_unit_free(u), u = NULL;
+	if (u && db_unit_add(u, write_sql, 20, v) == 0)
+		h->q = db_submit(h->app->db, u, h->app->cfg->ussd_deadline_ms, on_written, h);
+	else
+		db_unit_free(u);
 	if (!h->q)
 		answer_busy(h, "out of memory");
 out:

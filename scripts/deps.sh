@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config libevent-dev libpq-dev libcurl4-openssl-dev libjansson-dev
 libinih-dev libssl-dev libcmocka-dev postgresql-15 postgresql-client-15 curl clang
-libclang-rt-14-dev"
+libclang-rt-14-dev valgrind systemd kannel kannel-extras"
 
 missing=""
 for p in $PKGS; do

@@ -35,5 +35,6 @@ int ctl_cmd_simulate(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_checkins(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_send(const struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_broadcast(const struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_purge(const struct ctl_opts *o, int argc, char **argv);
 
 #endif

@@ -28,6 +28,8 @@ static const char usage[] =
 	"  send --to E164 TEXT             queue one SMS in the outbox\n"
 	"  broadcast --route CODE TEXT     queue an SMS to everyone on a route\n"
 	"  checkins [--now TS] [--dry-run] queue the check-ins, reminders and expiries due\n"
+	"  purge --older-than DAYS [--dry-run]\n"
+	"                                  erase message bodies and raw payloads (retention)\n"
 	"\n"
 	"The database is FOLLOWUP_DB if set, else [database] conninfo of -c FILE.\n"
 	"Exit status: 0 success, 1 error (one line on stderr), 2 usage.\n";
@@ -46,6 +48,7 @@ static const struct command commands[] = {
 	{"checkins", ctl_cmd_checkins},
 	{"send", ctl_cmd_send},
 	{"broadcast", ctl_cmd_broadcast},
+	{"purge", ctl_cmd_purge},
 };
 
 int

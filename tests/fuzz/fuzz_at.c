@@ -3,14 +3,8 @@
  * derivation. The first byte picks the function, the rest is its input. Beyond "no crash",
  * it checks properties that must hold for any input (a parsed phone is E.164 and normalizes
  * to itself, decoded fields are UTF-8 and re-encode to themselves) and traps when one fails.
- * Build and run (not part of the Makefile yet):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Igateway -Ihandlers tests/fuzz/fuzz_at.c \
- *     handlers/africastalking.c handlers/form.c handlers/ussd_text.c handlers/registry.c \
- *     handlers/console.c gateway/cfg.c gateway/log.c gateway/gsm.c \
- *     -levent -ljansson -linih -o /tmp/fuzz_at && mkdir -p tests/fuzz/corpus-run && \
- *     /tmp/fuzz_at -max_total_time=30 tests/fuzz/corpus-run tests/fuzz/corpus/at
- * New inputs go to the first directory (ignored by git); tests/fuzz/corpus/at holds the
- * curated seeds (the fixtures of tests/data/at/ behind their selector byte).
+ * Built and run by scripts/fuzz.sh (make fuzz); tests/fuzz/corpus/at holds the curated seeds
+ * (the fixtures of tests/data/at/ behind their selector byte).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -232,6 +232,38 @@ test_checkins_send_and_broadcast(void **state)
 	assert_int_equal(th_run(&pg, NULL, NULL, "%s/followupctl broadcast --route NOPE", bin()), 2);
 }
 
+static void
+test_checkins_purge_keeps_the_numbers(void **state)
+{
+	char *before = th_sql_value(sql, "SELECT string_agg(v::text, ';' ORDER BY route) FROM"
+					 " followup.v_route_summary v");
+	char *out = NULL;
+	assert_true(num("SELECT count(*) FROM followup.outbound_messages WHERE text <> ''"
+			" AND status NOT IN ('queued', 'sending')") > 0 ||
+		    num("SELECT count(*) FROM followup.outbound_messages") > 0);
+	assert_int_equal(th_run(&pg, &out, NULL, "%s/followupctl purge --older-than 0 --dry-run",
+				bin()),
+			 0);
+	assert_non_null(strstr(out, "would purge outbound message texts"));
+	free(out);
+	long texts = num("SELECT count(*) FROM followup.outbound_messages WHERE text <> ''");
+	/* Two days on, everything sent. */
+	assert_int_equal(th_sql_exec(sql, "UPDATE followup.outbound_messages SET status ="
+					  " CASE WHEN status IN ('queued', 'sending') THEN 'sent'"
+					  " ELSE status END, created_at = now() - interval '2 days'"),
+			 0);
+	assert_int_equal(num("SELECT count(*) FROM followup.outbound_messages WHERE text <> ''"),
+			 texts); /* the dry run changed nothing */
+	assert_int_equal(th_run(&pg, &out, NULL, "%s/followupctl purge --older-than 1", bin()), 0);
+	free(out);
+	assert_int_equal(num("SELECT count(*) FROM followup.outbound_messages WHERE text <> ''"), 0);
+	char *after = th_sql_value(sql, "SELECT string_agg(v::text, ';' ORDER BY route) FROM"
+					" followup.v_route_summary v");
+	assert_string_equal(before, after);
+	free(before), free(after);
+	assert_int_equal(th_run(&pg, NULL, NULL, "%s/followupctl purge --older-than x", bin()), 2);
+}
+
 int
 main(void)
 {
@@ -242,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_checkins_late_import_sends_only_latest),
 		cmocka_unit_test(test_checkins_daemon_scheduler),
 		cmocka_unit_test(test_checkins_send_and_broadcast),
+		cmocka_unit_test(test_checkins_purge_keeps_the_numbers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,37 @@
+/* agg_check — shared option checks of the adapters; see agg_check.h. */
+#include "agg_check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+agg_check_safe(const char *v, char *err, size_t errlen)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errlen, "control characters are not allowed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+agg_check_url(const char *v, char *err, size_t errlen)
+{
+	if (*v && strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
+		snprintf(err, errlen, "expected an http:// or https:// URL, got '%s'", v);
+		return -1;
+	}
+	return agg_check_safe(v, err, errlen);
+}
+
+int
+agg_check_token(const char *v, char *err, size_t errlen)
+{
+	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")]) {
+		snprintf(err, errlen, "use only letters, digits, '-', '.', '_' and '~'");
+		return -1;
+	}
+	return 0;
+}

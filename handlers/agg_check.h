@@ -1,0 +1,21 @@
+/*
+ * agg_check — validations the adapters' configuration options share (cfg_check_fn): values
+ * that go into requests must not smuggle a line break, URLs must be http(s), and callback
+ * tokens must be plain path segments (one that needs escaping would never match the decoded
+ * path, so it is refused at start-up rather than answering 404 later).
+ */
+#ifndef FOLLOWUP_AGG_CHECK_H
+#define FOLLOWUP_AGG_CHECK_H
+
+#include <stddef.h>
+
+/* No control characters. 0, or -1 with a reason. */
+int agg_check_safe(const char *v, char *err, size_t errlen);
+
+/* Empty, or an http:// or https:// URL without control characters. */
+int agg_check_url(const char *v, char *err, size_t errlen);
+
+/* Letters, digits, '-', '.', '_' and '~' only. */
+int agg_check_token(const char *v, char *err, size_t errlen);
+
+#endif
