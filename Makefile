@@ -89,6 +89,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) fuzz FUZZ_SECONDS=30
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang; FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2086 # $PKGS, $VG and $names are meant to split into words
 # Builds every libFuzzer target (tests/fuzz/fuzz_*.c) with clang and runs each for SECONDS,
 # two at a time (one per core). The core sources (gateway/*.c but main.c, handlers/*.c) are
 # compiled once into $B/fuzz/libfuzzcore.a with the same sanitizers, so a target links what
@@ -6,14 +7,18 @@
 # from tests/fuzz/corpus/<name>, so a run never writes into tests/. A crash, leak or timeout
 # leaves its input under $B/fuzz/artifacts/<name>/ and fails the run.
 #
-#   scripts/fuzz.sh [SECONDS]     default 60; B (build directory, default "build") from the
-#                                 environment, as `make B=... fuzz` passes it
+#   scripts/fuzz.sh [SECONDS [NAME...]]   SECONDS (default 60) per target; NAME (e.g.
+#                                         "reply") runs only those; B (build directory,
+#                                         default "build") from the environment, as
+#                                         `make B=... fuzz` passes it
+# FUZZ_SEED (default 1) fixes libFuzzer's random seed, so a run explores the same inputs
+# every time (a longer run first explores what a shorter one did, then more).
 # Installs nothing (make deps does). Prints one line per target, then
 # "fuzz: N passed, M failed"; exit status 1 when a target failed or the build did.
 set -eu
 
 secs=${1:-60}
-case "$secs" in "" | 0 | *[!0-9]*) echo "usage: fuzz.sh [SECONDS > 0]" >&2; exit 2 ;; esac
+case "$secs" in "" | 0 | *[!0-9]*) echo "usage: fuzz.sh [SECONDS > 0 [NAME...]]" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 D=${B:-build}/fuzz
 CC=${FUZZ_CC:-clang}
@@ -72,7 +77,7 @@ run_one() {
 	# stdin from /dev/null: a fuzzed config may name /dev/stdin as a secret file.
 	# shellcheck disable=SC2086
 	ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer || true)} \
-	"$D/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	"$D/fuzz_$name" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art" "$run" $seeds \
 		</dev/null >"$log" 2>&1 &
 	pid=$!
@@ -93,18 +98,22 @@ run_one() {
 			# The sanitizer's report (or libFuzzer's when a property aborted), without
 			# the frames of libFuzzer and the sanitizers themselves.
 			grep -m 1 -A 40 -E '^==[0-9]+== ?ERROR|runtime error:' "$log" |
-				grep -v -E 'fuzzer::|__sanitizer|libc\.so|^ *$|^MS:|^artifact|^Base64|^0x' |
+				awk '/^ *#[0-9]+ / { if ($0 ~ /(gateway|handlers|tests|tools)\//) print; next }
+				     /^(SUMMARY|==|[a-z]+\/)/ || /runtime error/ { print }' |
 				head -n 14 | sed 's/^/    /'
 		} >"$D/logs/$name.result"
 		return 1
 	fi
 }
 
-names=""
-for f in tests/fuzz/fuzz_*.c; do
-	n=${f#tests/fuzz/fuzz_}
-	names="$names ${n%.c}"
-done
+shift $(( $# > 0 ? 1 : 0 ))
+names="$*" # NAME... runs only those targets (all are built)
+if [ -z "$names" ]; then
+	for f in tests/fuzz/fuzz_*.c; do
+		n=${f#tests/fuzz/fuzz_}
+		names="$names ${n%.c}"
+	done
+fi
 
 pass=0 fail=0
 set -- $names

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2086 # $PKGS, $VG and $names are meant to split into words
 # The unit tests and a short integration run under valgrind's memcheck.
 #  1. Every tests/unit/test_*.c, built without sanitizers (memcheck cannot run them) into
 #     $B/vg/, runs under memcheck: any error, or a definite or indirect leak, fails it.

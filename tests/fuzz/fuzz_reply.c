@@ -116,8 +116,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *lang = l < nlangs ? langs[l] : l == nlangs ? NULL : "zz";
 		reply_read(reader, text, size, lang, &rd);
 		check_reading(&rd);
-		reply_read(reader, norm, nl, lang, &rn);
-		CHECK(same_reading(&rd, &rn));
+		/* The normalized text, for two of the readers only: reading is the slow part. */
+		if (l == 0 || l == nlangs) {
+			reply_read(reader, norm, nl, lang, &rn);
+			CHECK(same_reading(&rd, &rn));
+		}
 		if (l == 0) {
 			first = rd;
 			continue;

@@ -241,10 +241,11 @@ test_outbox_survives_sigkill(void **state)
 			 0);
 	size_t distinct = distinct_texts(before, &total);
 	assert_int_equal(distinct, 500);
-	/* The only duplicates: sends the mock accepted while the kill landed. */
+	/* The only duplicates: sends the mock accepted but the daemon had not recorded when
+	 * the kill landed; the sender keeps at most 2 x concurrency (16 here) of those. */
 	print_message("sigkill: %zu requests for 500 messages, %zu duplicates\n", total,
 		      total - distinct);
-	assert_true(total - distinct <= 16);
+	assert_true(total - distinct <= 2 * 16);
 	assert_int_equal(th_daemon_stop(&d, SIGTERM), 0);
 }
 
