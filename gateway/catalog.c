@@ -23,6 +23,7 @@ struct catalog {
 	struct lang langs[CAT_MAX_LANGS];
 	const char *codes[CAT_MAX_LANGS];
 	size_t n;
+	unsigned long generation;
 
 };
 
@@ -189,7 +190,15 @@ cat_load(const char *dir, char *err, size_t errlen)
 		cat_free(c);
 		return NULL;
 	}
+	static unsigned long generations;
+	c->generation = ++generations;
 	return c;
+}
+
+unsigned long
+cat_generation(const struct catalog *c)
+{
+	return c->generation;
 }
 
 void

@@ -26,6 +26,10 @@ const char *cat_get(const struct catalog *c, const char *lang, const char *key);
 /* The text of key in lang only (no fallback), or NULL. */
 const char *cat_get_exact(const struct catalog *c, const char *lang, const char *key);
 
+/* A number unique to this load (never reused in the process), so that what is derived from
+ * a catalog can be cached and rebuilt when a reload replaces it. */
+unsigned long cat_generation(const struct catalog *c);
+
 /* 1 when lang has a catalog. */
 int cat_has_lang(const struct catalog *c, const char *lang);
 

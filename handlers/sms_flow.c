@@ -271,6 +271,25 @@ plan_write(struct msg *m, json_t *doc, struct reply_reader *rr, struct plan *pl,
 	return 0;
 }
 
+/* The reply reader of the catalog in use: built once per catalog load (it compiles a few
+ * hundred phrases of six languages), rebuilt when a reload brings a new catalog. */
+static struct reply_reader *cached_reader;
+static unsigned long cached_generation;
+
+static struct reply_reader *
+reader_for(const struct catalog *cat, char *err, size_t errlen)
+{
+	if (cached_reader && cached_generation == cat_generation(cat))
+		return cached_reader;
+	struct reply_reader *rr = reply_reader_new(cat, err, errlen);
+	if (!rr)
+		return NULL;
+	reply_reader_free(cached_reader);
+	cached_reader = rr;
+	cached_generation = cat_generation(cat);
+	return rr;
+}
+
 static void
 on_loaded(void *arg, const struct db_result *res)
 {
@@ -299,9 +318,7 @@ on_loaded(void *arg, const struct db_result *res)
 		ack(m);
 		goto out;
 	}
-	/* Built per message from the catalog in use: a few hundred short phrases, cheap next
-	 * to the round trips, and always in step with a reloaded catalog. */
-	rr = reply_reader_new(m->app->cat, err, sizeof(err));
+	rr = reader_for(m->app->cat, err, sizeof(err));
 	if (!rr) {
 		log_error("sms", "catalog word lists unusable", "reason=\"%s\"", err);
 		why = "catalog word lists unusable";
@@ -329,7 +346,6 @@ out:
 		free(pl->replies);
 	}
 	free(pl);
-	reply_reader_free(rr);
 	json_decref(doc);
 }
 
