@@ -71,8 +71,10 @@ cat <<MSG >&2
 
 run: followupd on http://127.0.0.1:$PORT (Ctrl-C stops it and PostgreSQL)
 run:   curl http://127.0.0.1:$PORT/readyz
-run:   ./followupctl -c $conf simulate ussd --url http://127.0.0.1:$PORT/cb/console/dev/ussd --phone +250788000101
-run:   ./followupctl -c $conf simulate sms --url http://127.0.0.1:$PORT/cb/console/dev/sms --from +250788000101 "2"
+run:   ./followupctl simulate ussd --url http://127.0.0.1:$PORT/cb/console/dev/ussd --phone +250788200004   (a champion)
+run:   ./followupctl simulate ussd --url http://127.0.0.1:$PORT/cb/console/dev/ussd --phone +250788100001   (a participant, rw)
+run:   ./followupctl simulate sms --url http://127.0.0.1:$PORT/cb/console/dev/sms --from +250788100001 "2"
+run:   ./followupctl -c $conf report
 run:   outbound SMS are appended to var/outbox.log
 MSG
 ./followupd -c "$conf" &
