@@ -272,6 +272,19 @@ test_sms_long_checkin_not_capped(void **state)
 	       OLIVIER);
 }
 
+/* Text is data: quotes, backslashes, SQL and accents are stored exactly as sent. */
+static void
+test_sms_sql_metacharacters_stored_verbatim(void **state)
+{
+	static const char nasty[] = "'); DROP TABLE followup.people; -- \\ \"x\" é %s $1";
+	say("+250799000077", "nasty-1", nasty);
+	char *got = value("SELECT text FROM followup.inbound_messages"
+			  " WHERE aggregator_message_id = 'nasty-1'");
+	assert_string_equal(got, nasty);
+	free(got);
+	expect("25", "SELECT count(*) FROM followup.people WHERE phone LIKE '%s'", "+2507%");
+}
+
 static void
 test_sms_full_checkin(void **state)
 {
@@ -497,6 +510,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sms_full_checkin),
+		cmocka_unit_test(test_sms_sql_metacharacters_stored_verbatim),
 		cmocka_unit_test(test_sms_long_checkin_not_capped),
 		cmocka_unit_test(test_sms_duplicate_callback_stored_once),
 		cmocka_unit_test(test_sms_stop_then_start),
