@@ -450,21 +450,6 @@ nomem:
 	return -1;
 }
 
-/* Copies at most max printable ASCII bytes of s (network text going into a staff-visible
- * reason), replacing anything else with '?'. */
-static void
-excerpt(char *dst, size_t len, const char *s, size_t slen, size_t max)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < slen && o + 1 < len && o < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\n' || ch == '\r')
-			break;
-		dst[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-	}
-	dst[o] = '\0';
-}
-
 static const struct {
 	int code;
 	const char *name;
@@ -520,7 +505,7 @@ read_recipient(const char *body, size_t len, struct agg_send_result *out)
 	else if (json_is_string(code))
 		sc = count(json_string_value(code));
 	if (!rcpt && json_text(data, "Message", msg, sizeof(msg)) == 0) {
-		excerpt(status, sizeof(status), msg, strlen(msg), 40);
+		agg_excerpt(status, sizeof(status), msg, strlen(msg), 40);
 		snprintf(out->reason, sizeof(out->reason), "no recipient accepted: %s", status);
 		goto done;
 	}
@@ -537,7 +522,7 @@ read_recipient(const char *body, size_t len, struct agg_send_result *out)
 		}
 	}
 	if (json_text(rcpt, "status", msg, sizeof(msg)) == 0 && *msg) {
-		excerpt(status, sizeof(status), msg, strlen(msg), 40);
+		agg_excerpt(status, sizeof(status), msg, strlen(msg), 40);
 		name = status;
 	}
 	if (out->outcome != AGG_SEND_ACCEPTED) {
@@ -551,7 +536,7 @@ read_recipient(const char *body, size_t len, struct agg_send_result *out)
 		goto done;
 	}
 	if (json_text(rcpt, "cost", msg, sizeof(msg)) == 0)
-		excerpt(out->cost, sizeof(out->cost), msg, strlen(msg), sizeof(out->cost) - 1);
+		agg_excerpt(out->cost, sizeof(out->cost), msg, strlen(msg), sizeof(out->cost) - 1);
 done:
 	json_decref(root);
 }
@@ -576,7 +561,7 @@ at_read_send(const agg_conf *p, long http_status, const char *body, size_t len,
 		out->outcome = AGG_SEND_RETRY;
 	else
 		out->outcome = AGG_SEND_FAILED;
-	excerpt(ex, sizeof(ex), body ? body : "", body ? len : 0, 80);
+	agg_excerpt(ex, sizeof(ex), body ? body : "", body ? len : 0, 80);
 	if (http_status == 0)
 		snprintf(out->reason, sizeof(out->reason), "transport error or timeout");
 	else

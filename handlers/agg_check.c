@@ -35,3 +35,16 @@ agg_check_token(const char *v, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+void
+agg_excerpt(char *dst, size_t len, const char *s, size_t slen, size_t max)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < slen && o + 1 < len && o < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '\n' || ch == '\r')
+			break;
+		dst[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	dst[o] = '\0';
+}

@@ -1,5 +1,6 @@
 /*
- * agg_check — validations the adapters' configuration options share (cfg_check_fn): values
+ * agg_check — what the adapters share: validations of their configuration options
+ * (cfg_check_fn), and a safe excerpt of an aggregator's answer for a reason. Values
  * that go into requests must not smuggle a line break, URLs must be http(s), and callback
  * tokens must be plain path segments (one that needs escaping would never match the decoded
  * path, so it is refused at start-up rather than answering 404 later).
@@ -17,5 +18,10 @@ int agg_check_url(const char *v, char *err, size_t errlen);
 
 /* Letters, digits, '-', '.', '_' and '~' only. */
 int agg_check_token(const char *v, char *err, size_t errlen);
+
+/* Copies at most max printable ASCII bytes of s (slen bytes of network text going into a
+ * staff-visible reason) into dst (len bytes), anything else as '?', stopping at a line
+ * break. dst is always NUL-terminated. */
+void agg_excerpt(char *dst, size_t len, const char *s, size_t slen, size_t max);
 
 #endif

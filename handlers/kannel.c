@@ -595,21 +595,6 @@ nomem:
 	return -1;
 }
 
-/* Copies at most max printable ASCII bytes of s into dst, anything else as '?', stopping at
- * a line break (Kannel's answers are one line). */
-static void
-excerpt(char *dst, size_t len, const char *s, size_t slen, size_t max)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < slen && o + 1 < len && o < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\n' || ch == '\r')
-			break;
-		dst[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-	}
-	dst[o] = '\0';
-}
-
 /* Kannel gives no message id when it accepts a send: out->id stays "" and the delivery
  * reports name our own id instead (by_our_id). */
 static void
@@ -618,7 +603,7 @@ kn_read_send(const agg_conf *p, long http_status, const char *body, size_t len,
 {
 	char ex[100];
 	memset(out, 0, sizeof(*out));
-	excerpt(ex, sizeof(ex), body ? body : "", body ? len : 0, 90);
+	agg_excerpt(ex, sizeof(ex), body ? body : "", body ? len : 0, 90);
 	if (http_status == 200 || http_status == 202) {
 		/* "0: Accepted for delivery", "3: Queued for later delivery"; "Sent." from
 		 * Kannel 1.2. Anything else may still have gone out: FAILED, never retried. */

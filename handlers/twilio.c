@@ -449,21 +449,6 @@ nomem:
 	return -1;
 }
 
-/* Copies at most max printable ASCII bytes of s into dst (network text going into a
- * staff-visible reason), anything else as '?', stopping at a line break. */
-static void
-excerpt(char *dst, size_t len, const char *s, size_t slen, size_t max)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < slen && o + 1 < len && o < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\n' || ch == '\r')
-			break;
-		dst[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-	}
-	dst[o] = '\0';
-}
-
 /* A string member of o, borrowed, or NULL when absent, not a string or holding a NUL. */
 static const char *
 json_str(json_t *o, const char *key)
@@ -487,8 +472,8 @@ read_cost(json_t *root, char *cost, size_t len)
 		price++;
 	if (!*price || price[strspn(price, "0123456789.")] || strlen(price) >= sizeof(p))
 		return;
-	excerpt(p, sizeof(p), price, strlen(price), sizeof(p) - 1);
-	excerpt(u, sizeof(u), unit ? unit : "", unit ? strlen(unit) : 0, sizeof(u) - 1);
+	agg_excerpt(p, sizeof(p), price, strlen(price), sizeof(p) - 1);
+	agg_excerpt(u, sizeof(u), unit ? unit : "", unit ? strlen(unit) : 0, sizeof(u) - 1);
 	snprintf(cost, len, "%s%s%s", u, *u ? " " : "", p);
 }
 
@@ -525,12 +510,12 @@ tw_read_send(const agg_conf *p, long http_status, const char *body, size_t len,
 	else
 		out->outcome = AGG_SEND_FAILED;
 	if (code >= 0) {
-		excerpt(ex, sizeof(ex), msg ? msg : "", msg ? strlen(msg) : 0, 90);
+		agg_excerpt(ex, sizeof(ex), msg ? msg : "", msg ? strlen(msg) : 0, 90);
 		snprintf(out->reason, sizeof(out->reason), "code %ld: %s", code, ex);
 	} else if (http_status == 0) {
 		snprintf(out->reason, sizeof(out->reason), "transport error or timeout");
 	} else {
-		excerpt(ex, sizeof(ex), body ? body : "", body ? len : 0, 80);
+		agg_excerpt(ex, sizeof(ex), body ? body : "", body ? len : 0, 80);
 		snprintf(out->reason, sizeof(out->reason), "HTTP %ld%s%s", http_status,
 			 *ex ? ": " : "", ex);
 	}
