@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "db_prep.h"
 #include "log.h"
 
 struct stmt {
@@ -28,23 +29,9 @@ static const char *const conn_state_names[CONN_STATE_COUNT] = {
 	[CONN_BUSY] = "busy",
 };
 
-/* Each connection prepares every statement text it is given, the first time, in the same
- * pipeline as its first execution (Parse, then Bind/Execute): planning the larger statements
- * costs more than running them, and the set of texts is the program's own, small and fixed.
- * Past DB_PREPARED_MAX texts a connection sends the rest unprepared. */
-#define DB_PREPARED_MAX 128
-
-enum prep_state { PREP_NONE, PREP_SENT, PREP_READY };
-
-struct prepared {
-	unsigned hash;
-	char *sql;
-	enum prep_state st;
-};
-
 /* One result group of the pipeline on the wire: a Parse of ours, or statement i of the unit. */
 struct group {
-	int prep;                /* slot in conn.prep, or -1 for a statement */
+	int prep;                /* slot in conn.prep (db_prep.h), or -1 for a statement */
 	size_t stmt;
 };
 
@@ -64,8 +51,7 @@ struct conn {
 	int await_null;
 	struct group grp[2 * DB_MAX_STMTS];
 	size_t n_grp;
-	struct prepared prep[DB_PREPARED_MAX];
-	int n_prep;
+	struct db_prep_cache prep;
 };
 
 struct db_req {
@@ -326,34 +312,8 @@ arm_timer(struct conn *c, int ms)
 static void
 prep_forget(struct conn *c)
 {
-	for (int i = 0; i < c->n_prep; i++)
-		free(c->prep[i].sql);
-	c->n_prep = 0;
+	db_prep_forget(&c->prep);
 	c->n_grp = 0;
-}
-
-static unsigned
-prep_hash(const char *s)
-{
-	unsigned h = 2166136261u; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-/* The slot of sql on c, made when missing; -1 when the table is full. */
-static int
-prep_slot(struct conn *c, const char *sql)
-{
-	unsigned h = prep_hash(sql);
-	for (int i = 0; i < c->n_prep; i++)
-		if (c->prep[i].hash == h && strcmp(c->prep[i].sql, sql) == 0)
-			return i;
-	if (c->n_prep == DB_PREPARED_MAX || !(c->prep[c->n_prep].sql = strdup(sql)))
-		return -1;
-	c->prep[c->n_prep].hash = h;
-	c->prep[c->n_prep].st = PREP_NONE;
-	return c->n_prep++;
 }
 
 /* Fails the unit on the wire, closes the connection and schedules the next attempt. */
@@ -492,7 +452,7 @@ collect(struct conn *c)
 		}
 		/* c->qi counts result groups: our Parses and the unit's statements. */
 		const struct group *g = c->qi < c->n_grp ? &c->grp[c->qi] : NULL;
-		struct prepared *pp = g && g->prep >= 0 ? &c->prep[g->prep] : NULL;
+		struct db_prepared *pp = g && g->prep >= 0 ? &c->prep.e[g->prep] : NULL;
 		switch (PQresultStatus(res)) {
 		case PGRES_PIPELINE_SYNC:
 			PQclear(res);
@@ -514,13 +474,13 @@ collect(struct conn *c)
 		case PGRES_PIPELINE_ABORTED:
 			PQclear(res);
 			if (pp)
-				pp->st = PREP_NONE; /* never parsed: parse it next time */
+				pp->st = DB_PREP_NONE; /* never parsed: parse it next time */
 			c->await_null = 1;
 			continue;
 		case PGRES_FATAL_ERROR:
 		case PGRES_BAD_RESPONSE:
 			if (pp)
-				pp->st = PREP_NONE;
+				pp->st = DB_PREP_NONE;
 			if (r)
 				req_set_error(r, PQresultErrorMessage(res),
 					      PQresultErrorField(res, PG_DIAG_SQLSTATE));
@@ -529,7 +489,7 @@ collect(struct conn *c)
 			continue;
 		default:
 			if (pp)
-				pp->st = PREP_READY;
+				pp->st = DB_PREP_READY;
 			if (!pp && r && g && !r->res[g->stmt])
 				r->res[g->stmt] = res;
 			else
@@ -593,12 +553,12 @@ send_unit(struct conn *c, struct db_req *r)
 	c->syncs_expected = u->tx ? 1 : u->n;
 	for (size_t i = 0; i < u->n; i++) {
 		const struct stmt *s = &u->s[i];
-		int slot = prep_slot(c, s->sql), ok;
-		if (slot >= 0 && c->prep[slot].st == PREP_NONE) {
+		int slot = db_prep_slot(&c->prep, s->sql), ok;
+		if (slot >= 0 && c->prep.e[slot].st == DB_PREP_NONE) {
 			snprintf(name, sizeof(name), "db_%d", slot);
 			if (!PQsendPrepare(c->pg, name, s->sql, s->np, NULL))
 				return -1;
-			c->prep[slot].st = PREP_SENT;
+			c->prep.e[slot].st = DB_PREP_SENT;
 			c->grp[c->n_grp++] = (struct group){.prep = slot};
 		}
 		c->grp[c->n_grp++] = (struct group){.prep = -1, .stmt = i};
