@@ -107,6 +107,25 @@ th_pg_start(struct th_pg *pg)
 	return 0;
 }
 
+/* Daemons started and not yet stopped: a failed assertion skips th_daemon_stop(), and the
+ * teardown must not leave them running. */
+static pid_t started[64];
+
+static void
+remember(pid_t pid, int add)
+{
+	for (size_t i = 0; i < sizeof(started) / sizeof(started[0]); i++) {
+		if (add && started[i] == 0) {
+			started[i] = pid;
+			return;
+		}
+		if (!add && started[i] == pid) {
+			started[i] = 0;
+			return;
+		}
+	}
+}
+
 int
 th_pg_stop(struct th_pg *pg)
 {
@@ -123,6 +142,13 @@ th_pg_resume(struct th_pg *pg)
 void
 th_pg_destroy(struct th_pg *pg)
 {
+	for (size_t i = 0; i < sizeof(started) / sizeof(started[0]); i++) {
+		if (started[i] > 0) {
+			kill(started[i], SIGKILL);
+			waitpid(started[i], NULL, 0);
+			started[i] = 0;
+		}
+	}
 	if (!pg->dir[0])
 		return;
 	th_pg_stop(pg);
@@ -238,6 +264,7 @@ th_daemon_start(struct th_daemon *d, const struct th_pg *pg, int port, const cha
 		execl(exe, "followupd", "-c", d->conf, (char *)NULL);
 		_exit(127);
 	}
+	remember(d->pid, 1);
 	for (int i = 0; i < 200; i++) {
 		int st;
 		char url[128], mark[64], *text;
@@ -250,6 +277,7 @@ th_daemon_start(struct th_daemon *d, const struct th_pg *pg, int port, const cha
 		if (mine && th_http("GET", url, NULL, NULL, NULL) == 200)
 			return 0;
 		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+			remember(d->pid, 0);
 			char *log = th_daemon_log(d);
 			fprintf(stderr, "followupd exited at start:\n%s\n", log ? log : "");
 			free(log);
@@ -271,6 +299,7 @@ th_daemon_stop(struct th_daemon *d, int sig)
 	for (int i = 0; i < 400; i++) {
 		pid_t r = waitpid(d->pid, &st, WNOHANG);
 		if (r == d->pid) {
+			remember(d->pid, 0);
 			d->pid = 0;
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		}
@@ -278,6 +307,7 @@ th_daemon_stop(struct th_daemon *d, int sig)
 	}
 	kill(d->pid, SIGKILL);
 	waitpid(d->pid, &st, 0);
+	remember(d->pid, 0);
 	d->pid = 0;
 	return -1;
 }
