@@ -64,7 +64,6 @@ static agg_conf *
 at_conf_new(const struct cfg_values *v, char *err, size_t errlen)
 {
 	struct at_conf *c = calloc(1, sizeof(*c));
-	size_t n;
 	if (!c)
 		goto nomem;
 	if (v->present && !*v->str[AT_CALLBACK_TOKEN]) {
@@ -84,9 +83,7 @@ at_conf_new(const struct cfg_values *v, char *err, size_t errlen)
 	 * than answer to an empty or default secret. */
 	if (v->present && !(c->token = strdup(v->str[AT_CALLBACK_TOKEN])))
 		goto nomem;
-	n = strlen(c->base_url);
-	while (n > 0 && c->base_url[n - 1] == '/')
-		c->base_url[--n] = '\0';
+	agg_strip_slashes(c->base_url);
 	return c;
 nomem:
 	at_conf_free(c);
@@ -204,27 +201,17 @@ read_form(const struct agg_request *rq, struct form *f, char *err, size_t errlen
 	return form_parse(rq->body ? rq->body : "", rq->body ? rq->body_len : 0, f, err, errlen);
 }
 
-/* Fields a parser copies out of the form, with what to do when one is absent. */
-enum field_kind { F_REQUIRED, F_OPTIONAL, F_EMPTY_OK, F_PHONE, F_PHONE_OPTIONAL };
-
-struct field {
-	const char *name;
-	enum field_kind kind;
-	char **dst;
-};
-
-/* Copies every field of spec into its destination. Required fields and phones must be there
- * and non-empty; optional ones absent or empty become NULL; F_EMPTY_OK ones become "". */
-static int
-take_fields(const struct form *f, const struct field *spec, size_t n, char *err, size_t errlen)
+int
+at_take_fields(const struct form *f, const struct at_field *spec, size_t n, char *err,
+	       size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *v = form_get(f, spec[i].name);
 		char phone[32];
-		int phone_kind = spec[i].kind == F_PHONE || spec[i].kind == F_PHONE_OPTIONAL;
-		int optional = spec[i].kind == F_OPTIONAL || spec[i].kind == F_PHONE_OPTIONAL;
+		int phone_kind = spec[i].kind == AT_F_PHONE || spec[i].kind == AT_F_PHONE_OPTIONAL;
+		int optional = spec[i].kind == AT_F_OPTIONAL || spec[i].kind == AT_F_PHONE_OPTIONAL;
 		if (!v || !*v) {
-			if (spec[i].kind == F_EMPTY_OK) {
+			if (spec[i].kind == AT_F_EMPTY_OK) {
 				v = "";
 			} else if (optional) {
 				continue;
@@ -257,16 +244,16 @@ at_parse_ussd(const struct agg_request *rq, struct agg_ussd *out, char *err, siz
 	struct form f;
 	int r;
 	memset(out, 0, sizeof(*out));
-	const struct field spec[] = {
-		{"sessionId", F_REQUIRED, &out->session_id},
-		{"serviceCode", F_REQUIRED, &out->service_code},
-		{"phoneNumber", F_PHONE, &out->phone},
-		{"networkCode", F_OPTIONAL, &out->network},
-		{"text", F_EMPTY_OK, &out->text},
+	const struct at_field spec[] = {
+		{"sessionId", AT_F_REQUIRED, &out->session_id},
+		{"serviceCode", AT_F_REQUIRED, &out->service_code},
+		{"phoneNumber", AT_F_PHONE, &out->phone},
+		{"networkCode", AT_F_OPTIONAL, &out->network},
+		{"text", AT_F_EMPTY_OK, &out->text},
 	};
 	r = read_form(rq, &f, err, errlen);
 	if (r == 0)
-		r = take_fields(&f, spec, N_FIELDS(spec), err, errlen);
+		r = at_take_fields(&f, spec, N_FIELDS(spec), err, errlen);
 	form_clear(&f);
 	if (r < 0)
 		agg_ussd_clear(out);
@@ -281,17 +268,17 @@ at_parse_ussd_end(const struct agg_request *rq, struct agg_ussd_end *out, char *
 	int r;
 	memset(out, 0, sizeof(*out));
 	out->hops = out->duration_ms = -1;
-	const struct field spec[] = {
-		{"sessionId", F_REQUIRED, &out->session_id},
-		{"phoneNumber", F_PHONE_OPTIONAL, &out->phone},
-		{"status", F_OPTIONAL, &out->status},
-		{"cost", F_OPTIONAL, &out->cost},
-		{"input", F_OPTIONAL, &out->input},
-		{"errorMessage", F_OPTIONAL, &out->error},
+	const struct at_field spec[] = {
+		{"sessionId", AT_F_REQUIRED, &out->session_id},
+		{"phoneNumber", AT_F_PHONE_OPTIONAL, &out->phone},
+		{"status", AT_F_OPTIONAL, &out->status},
+		{"cost", AT_F_OPTIONAL, &out->cost},
+		{"input", AT_F_OPTIONAL, &out->input},
+		{"errorMessage", AT_F_OPTIONAL, &out->error},
 	};
 	r = read_form(rq, &f, err, errlen);
 	if (r == 0)
-		r = take_fields(&f, spec, N_FIELDS(spec), err, errlen);
+		r = at_take_fields(&f, spec, N_FIELDS(spec), err, errlen);
 	if (r == 0) {
 		out->hops = count(form_get(&f, "hopsCount"));
 		out->duration_ms = count(form_get(&f, "durationInMillis"));
@@ -309,17 +296,17 @@ at_parse_sms(const struct agg_request *rq, struct agg_sms *out, char *err, size_
 	char when[24];
 	int r;
 	memset(out, 0, sizeof(*out));
-	const struct field spec[] = {
-		{"id", F_REQUIRED, &out->id},
-		{"from", F_PHONE, &out->from},
-		{"to", F_OPTIONAL, &out->to},
-		{"text", F_EMPTY_OK, &out->text},
-		{"networkCode", F_OPTIONAL, &out->network},
-		{"linkId", F_OPTIONAL, &out->link_id},
+	const struct at_field spec[] = {
+		{"id", AT_F_REQUIRED, &out->id},
+		{"from", AT_F_PHONE, &out->from},
+		{"to", AT_F_OPTIONAL, &out->to},
+		{"text", AT_F_EMPTY_OK, &out->text},
+		{"networkCode", AT_F_OPTIONAL, &out->network},
+		{"linkId", AT_F_OPTIONAL, &out->link_id},
 	};
 	r = read_form(rq, &f, err, errlen);
 	if (r == 0)
-		r = take_fields(&f, spec, N_FIELDS(spec), err, errlen);
+		r = at_take_fields(&f, spec, N_FIELDS(spec), err, errlen);
 	/* An unreadable date loses nothing (the caller stamps the arrival time), while a 400
 	 * would make AT drop the message: lenient on purpose. */
 	if (r == 0 && at_parse_date(form_get(&f, "date"), when, sizeof(when)) == 0 &&
@@ -357,14 +344,14 @@ at_parse_dlr(const struct agg_request *rq, struct agg_dlr *out, char *err, size_
 	struct form f;
 	int r;
 	memset(out, 0, sizeof(*out));
-	const struct field spec[] = {
-		{"id", F_REQUIRED, &out->message_id},
-		{"status", F_REQUIRED, &out->raw_status},
-		{"failureReason", F_OPTIONAL, &out->reason},
+	const struct at_field spec[] = {
+		{"id", AT_F_REQUIRED, &out->message_id},
+		{"status", AT_F_REQUIRED, &out->raw_status},
+		{"failureReason", AT_F_OPTIONAL, &out->reason},
 	};
 	r = read_form(rq, &f, err, errlen);
 	if (r == 0)
-		r = take_fields(&f, spec, N_FIELDS(spec), err, errlen);
+		r = at_take_fields(&f, spec, N_FIELDS(spec), err, errlen);
 	if (r == 0) {
 		out->status = at_dlr_status(out->raw_status);
 		out->opt_out = out->reason && strcasecmp(out->reason, "UserInBlackList") == 0;

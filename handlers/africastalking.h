@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "aggregator.h"
+#include "form.h"
 
 extern const struct aggregator agg_africastalking;
 
@@ -59,5 +60,23 @@ int at_normalize_phone(const char *in, char *out, size_t outlen)
  * 21 bytes). Fractions of a second are dropped: one canonical form, and nothing downstream
  * needs milliseconds. Returns 0, or -1 for any other form or an impossible date. */
 int at_parse_date(const char *in, char *out, size_t outlen) __attribute__((warn_unused_result));
+
+/* Form fields a parser copies out, and what to do when one is absent: required ones and
+ * phones must be there and non-empty; optional ones absent or empty stay NULL; EMPTY_OK ones
+ * become ""; phones come out in E.164 (at_normalize_phone). Shared by the adapters that
+ * receive forms, since a phone number is E.164 whoever sends it. */
+enum at_field_kind { AT_F_REQUIRED, AT_F_OPTIONAL, AT_F_EMPTY_OK, AT_F_PHONE, AT_F_PHONE_OPTIONAL };
+
+struct at_field {
+	const char *name;
+	enum at_field_kind kind;
+	char **dst;               /* receives a malloc'd copy */
+};
+
+/* Copies every field of spec into its destination. 0, or -1 with a reason naming the field
+ * ("missing field from"); destinations filled before the failure stay for the caller to
+ * free. */
+int at_take_fields(const struct form *f, const struct at_field *spec, size_t n, char *err,
+		   size_t errlen) __attribute__((warn_unused_result));
 
 #endif

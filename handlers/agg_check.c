@@ -48,3 +48,11 @@ agg_excerpt(char *dst, size_t len, const char *s, size_t slen, size_t max)
 	}
 	dst[o] = '\0';
 }
+
+void
+agg_strip_slashes(char *url)
+{
+	size_t n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+}

@@ -19,6 +19,9 @@ int agg_check_url(const char *v, char *err, size_t errlen);
 /* Letters, digits, '-', '.', '_' and '~' only. */
 int agg_check_token(const char *v, char *err, size_t errlen);
 
+/* Removes trailing '/' from a configured URL in place, so that paths can be appended. */
+void agg_strip_slashes(char *url);
+
 /* Copies at most max printable ASCII bytes of s (slen bytes of network text going into a
  * staff-visible reason) into dst (len bytes), anything else as '?', stopping at a line
  * break. dst is always NUL-terminated. */

@@ -21,6 +21,24 @@ static const char *const kind_names[AGG_CB_KIND_COUNT] = {
 	[AGG_CB_DELIVERY] = "delivery",
 };
 
+const char *
+cb_lang_for_phone(const char *phone)
+{
+	static const struct {
+		const char *prefix, *lang;
+	} map[] = {
+		{"+250", "rw"}, {"+254", "sw"}, {"+255", "sw"}, {"+256", "sw"}, {"+257", "fr"},
+		{"+243", "fr"}, {"+221", "fr"}, {"+225", "fr"}, {"+226", "fr"}, {"+229", "fr"},
+		{"+237", "fr"}, {"+33", "fr"},  {"+258", "pt"}, {"+244", "pt"}, {"+55", "pt"},
+		{"+351", "pt"}, {"+51", "es"},  {"+591", "es"}, {"+593", "es"}, {"+57", "es"},
+		{"+502", "es"}, {"+504", "es"}, {"+505", "es"}, {"+52", "es"},  {"+34", "es"},
+	};
+	for (size_t i = 0; phone && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strncmp(phone, map[i].prefix, strlen(map[i].prefix)) == 0)
+			return map[i].lang;
+	return "en";
+}
+
 int
 cb_token_equal(const char *given, const char *expected)
 {

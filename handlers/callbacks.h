@@ -29,6 +29,10 @@ void cb_request(struct http_req *r, struct agg_request *rq);
 int cb_spool(struct app *app, const struct app_agg *a, struct http_req *r, const char *kind)
 	__attribute__((warn_unused_result));
 
+/* The likely catalog language of a number the database does not know (yet), by its calling
+ * code: for the busy screen and the one answer an unknown number gets. "en" otherwise. */
+const char *cb_lang_for_phone(const char *phone);
+
 /* 1 when the two secrets are equal; the time taken does not depend on where they differ. */
 int cb_token_equal(const char *given, const char *expected);
 

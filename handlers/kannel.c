@@ -72,7 +72,6 @@ static agg_conf *
 kn_conf_new(const struct cfg_values *v, char *err, size_t errlen)
 {
 	struct kn_conf *c;
-	size_t n;
 	if (v->present && !*v->str[KN_CALLBACK_TOKEN]) {
 		snprintf(err, errlen, "[kannel] callback_token is required (or callback_token_file, "
 				      "or FOLLOWUP_KANNEL_CALLBACK_TOKEN)");
@@ -92,9 +91,7 @@ kn_conf_new(const struct cfg_values *v, char *err, size_t errlen)
 		goto nomem;
 	if (v->present && !(c->token = strdup(v->str[KN_CALLBACK_TOKEN])))
 		goto nomem;
-	n = strlen(c->public_url);
-	while (n > 0 && c->public_url[n - 1] == '/')
-		c->public_url[--n] = '\0';
+	agg_strip_slashes(c->public_url);
 	return c;
 nomem:
 	kn_conf_free(c);

@@ -91,26 +91,6 @@ on_deadline(struct http_req *r, void *arg)
 	retry_later(arg, "deadline passed");
 }
 
-/* The likely language of a number not in people, by calling code, for the one reply it gets.
- * (Same idea as ussd_flow.c's busy screen; kept short: the catalog falls back to English.) */
-static const char *
-lang_for_phone(const char *phone)
-{
-	static const struct {
-		const char *prefix, *lang;
-	} map[] = {
-		{"+250", "rw"}, {"+254", "sw"}, {"+255", "sw"}, {"+256", "sw"}, {"+257", "fr"},
-		{"+243", "fr"}, {"+221", "fr"}, {"+225", "fr"}, {"+226", "fr"}, {"+229", "fr"},
-		{"+237", "fr"}, {"+33", "fr"},  {"+258", "pt"}, {"+244", "pt"}, {"+55", "pt"},
-		{"+351", "pt"}, {"+51", "es"},  {"+591", "es"}, {"+593", "es"}, {"+57", "es"},
-		{"+502", "es"}, {"+504", "es"}, {"+505", "es"}, {"+52", "es"},  {"+34", "es"},
-	};
-	for (size_t i = 0; phone && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strncmp(phone, map[i].prefix, strlen(map[i].prefix)) == 0)
-			return map[i].lang;
-	return "en";
-}
-
 static void
 on_written(void *arg, const struct db_result *res)
 {
@@ -214,7 +194,7 @@ plan_write(struct msg *m, json_t *doc, struct reply_reader *rr, struct plan *pl,
 		 * from a stranger gets no answer at all. Stepping a closed conversation with the
 		 * keyword cleared gives exactly that, with the text cleaned as for everyone. */
 		struct reply_reading plain;
-		struct convo_ctx ctx = {.lang = lang_for_phone(m->s.from), .lang_codes = codes};
+		struct convo_ctx ctx = {.lang = cb_lang_for_phone(m->s.from), .lang_codes = codes};
 		reply_read(rr, text, len, ctx.lang, &pl->rd);
 		plain = pl->rd;
 		plain.keyword = REPLY_KW_NONE;

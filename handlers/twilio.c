@@ -80,14 +80,6 @@ tw_conf_free(agg_conf *p)
 	free(c);
 }
 
-static void
-strip_slashes(char *url)
-{
-	size_t n = strlen(url);
-	while (n > 0 && url[n - 1] == '/')
-		url[--n] = '\0';
-}
-
 /* With the section present, the callbacks are live, and a callback can only be trusted with
  * auth_token (the signature key) and public_url (the URL Twilio signed): refusing to start
  * beats answering every callback 403. account_sid and from are checked per send, so that a
@@ -120,8 +112,8 @@ tw_conf_new(const struct cfg_values *v, char *err, size_t errlen)
 		goto nomem;
 	if (v->present && !(c->token = strdup(v->str[TW_CALLBACK_TOKEN])))
 		goto nomem;
-	strip_slashes(c->base_url);
-	strip_slashes(c->public_url);
+	agg_strip_slashes(c->base_url);
+	agg_strip_slashes(c->public_url);
 	return c;
 nomem:
 	tw_conf_free(c);
@@ -256,62 +248,21 @@ done:
 
 /* ---- callbacks ---- */
 
-enum field_kind { F_REQUIRED, F_OPTIONAL, F_EMPTY_OK, F_PHONE };
-
-struct field {
-	const char *name;
-	enum field_kind kind;
-	char **dst;
-};
-
-/* Copies each field of spec into its destination: required ones and phones must be there
- * and non-empty, optional ones absent or empty stay NULL, F_EMPTY_OK ones become "". */
-static int
-take_fields(const struct form *f, const struct field *spec, size_t n, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < n; i++) {
-		const char *v = form_get(f, spec[i].name);
-		char phone[32];
-		if (!v || !*v) {
-			if (spec[i].kind == F_OPTIONAL)
-				continue;
-			if (spec[i].kind != F_EMPTY_OK) {
-				snprintf(err, errlen, "missing field %s", spec[i].name);
-				return -1;
-			}
-			v = "";
-		}
-		if (spec[i].kind == F_PHONE) {
-			if (at_normalize_phone(v, phone, sizeof(phone)) < 0) {
-				snprintf(err, errlen, "field %s is not a phone number in E.164",
-					 spec[i].name);
-				return -1;
-			}
-			v = phone;
-		}
-		if (!(*spec[i].dst = strdup(v))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int
 tw_parse_sms(const struct agg_request *rq, struct agg_sms *out, char *err, size_t errlen)
 {
 	struct form f;
 	int r;
 	memset(out, 0, sizeof(*out));
-	const struct field spec[] = {
-		{"MessageSid", F_REQUIRED, &out->id},
-		{"From", F_PHONE, &out->from},
-		{"To", F_OPTIONAL, &out->to},
-		{"Body", F_EMPTY_OK, &out->text},
+	const struct at_field spec[] = {
+		{"MessageSid", AT_F_REQUIRED, &out->id},
+		{"From", AT_F_PHONE, &out->from},
+		{"To", AT_F_OPTIONAL, &out->to},
+		{"Body", AT_F_EMPTY_OK, &out->text},
 	};
 	r = read_params(rq, 0, &f, err, errlen);
 	if (r == 0)
-		r = take_fields(&f, spec, N_ELEMS(spec), err, errlen);
+		r = at_take_fields(&f, spec, N_ELEMS(spec), err, errlen);
 	form_clear(&f);
 	if (r < 0)
 		agg_sms_clear(out);
@@ -345,14 +296,14 @@ tw_parse_dlr(const struct agg_request *rq, struct agg_dlr *out, char *err, size_
 	struct form f;
 	int r;
 	memset(out, 0, sizeof(*out));
-	const struct field spec[] = {
-		{"MessageSid", F_REQUIRED, &out->message_id},
-		{"MessageStatus", F_REQUIRED, &out->raw_status},
-		{"ErrorCode", F_OPTIONAL, &out->reason},
+	const struct at_field spec[] = {
+		{"MessageSid", AT_F_REQUIRED, &out->message_id},
+		{"MessageStatus", AT_F_REQUIRED, &out->raw_status},
+		{"ErrorCode", AT_F_OPTIONAL, &out->reason},
 	};
 	r = read_params(rq, 0, &f, err, errlen);
 	if (r == 0)
-		r = take_fields(&f, spec, N_ELEMS(spec), err, errlen);
+		r = at_take_fields(&f, spec, N_ELEMS(spec), err, errlen);
 	if (r == 0) {
 		out->status = twilio_dlr_status(out->raw_status);
 		/* 21610: the recipient replied STOP to this sender. */

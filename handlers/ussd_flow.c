@@ -115,25 +115,6 @@ static struct metrics_counter m_repeats = {"followup_ussd_hops_total", "USSD hop
 static struct metrics_counter m_busy = {"followup_ussd_hops_total", "USSD hops answered.",
 					"outcome=\"busy\"", 0, NULL};
 
-/* The likely language of a number not (yet) known, for the busy screen: by calling code. */
-static const char *
-lang_for_phone(const char *phone)
-{
-	static const struct {
-		const char *prefix, *lang;
-	} map[] = {
-		{"+250", "rw"}, {"+254", "sw"}, {"+255", "sw"}, {"+256", "sw"}, {"+257", "fr"},
-		{"+243", "fr"}, {"+221", "fr"}, {"+225", "fr"}, {"+226", "fr"}, {"+229", "fr"},
-		{"+237", "fr"}, {"+33", "fr"},  {"+258", "pt"}, {"+244", "pt"}, {"+55", "pt"},
-		{"+351", "pt"}, {"+51", "es"},  {"+591", "es"}, {"+593", "es"}, {"+57", "es"},
-		{"+502", "es"}, {"+504", "es"}, {"+505", "es"}, {"+52", "es"},  {"+34", "es"},
-	};
-	for (size_t i = 0; phone && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strncmp(phone, map[i].prefix, strlen(map[i].prefix)) == 0)
-			return map[i].lang;
-	return "en";
-}
-
 static void
 hop_free(void *arg)
 {
@@ -421,7 +402,7 @@ ussd_hop(struct app *app, const struct app_agg *a, struct http_req *r)
 		http_reply_text(r, 400, err);
 		return;
 	}
-	snprintf(h->lang, sizeof(h->lang), "%s", lang_for_phone(h->u.phone));
+	snprintf(h->lang, sizeof(h->lang), "%s", cb_lang_for_phone(h->u.phone));
 	http_req_set_deadline(r, app->cfg->ussd_deadline_ms, on_deadline, h);
 	snprintf(mins, sizeof(mins), "%d", app->cfg->resume_minutes);
 	const char *v[5] = {a->agg->name, h->u.session_id, h->u.phone, h->u.text, mins};
